@@ -1,0 +1,38 @@
+# make run: the main job (a simulated before/after demo and its report)
+# make test: the whole test suite; both install everything first.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+OUT := out
+
+.PHONY: install run test eval bench lint typecheck clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/install-system-packages
+	scripts/install-system-packages
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(VENV)/bin/dermadelta demo --out $(OUT)
+
+test: install
+	$(VENV)/bin/pytest -q -n 2 -m "not slow"
+
+eval: install
+	$(VENV)/bin/python -m dermadelta.evaluation --out docs/MEASUREMENT.md
+
+bench: install
+	$(VENV)/bin/python -m dermadelta.benchmark --out docs/PERFORMANCE.md
+
+lint: install
+	$(VENV)/bin/ruff check src tests
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(OUT) .pytest_cache
