@@ -1,0 +1,144 @@
+"""Pre-care and aftercare schedules by day offset, for every session of a plan.
+
+Tasks and depth bands are data (``rules/care.toml``). The deepest needle used in
+a session picks its depth band: deeper needles mean longer redness, later
+flaking and longer aftercare (2 mm is not 0.5 mm).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from dermadelta.protocol.plan import Plan
+from dermadelta.protocol.rulebook import CareTask, DepthBand, RuleBook, load_rulebook
+
+
+@dataclass(frozen=True)
+class CareItem:
+    """One task (or expected sign) for one session, from ``first`` to ``last`` inclusive."""
+
+    session: int
+    task_id: str
+    phase: str  # "pre", "post" or "expect"
+    first: dt.date
+    last: dt.date
+    title: str
+    detail: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session": self.session,
+            "task": self.task_id,
+            "phase": self.phase,
+            "first": self.first.isoformat(),
+            "last": self.last.isoformat(),
+            "title": self.title,
+            "detail": self.detail,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class SessionCare:
+    session: int
+    date: dt.date
+    depth_mm: float
+    band: DepthBand
+    items: tuple[CareItem, ...]
+
+    @property
+    def downtime_days(self) -> int:
+        """Days of visible redness after this session (day 0 is the session)."""
+        return self.band.redness_days
+
+
+@dataclass(frozen=True)
+class CareSchedule:
+    sessions: tuple[SessionCare, ...]
+
+    @property
+    def items(self) -> tuple[CareItem, ...]:
+        return tuple(item for s in self.sessions for item in s.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "dermadelta.care/1",
+            "sessions": [
+                {
+                    "session": s.session,
+                    "date": s.date.isoformat(),
+                    "depth_mm": s.depth_mm,
+                    "depth_band": s.band.id,
+                    "downtime_days": s.downtime_days,
+                    "items": [i.to_dict() for i in s.items],
+                }
+                for s in self.sessions
+            ],
+        }
+
+
+def task_days(task: CareTask, band: DepthBand) -> tuple[int, int]:
+    """First and last day offset of ``task`` after depth adjustment."""
+    if task.depth_shifts:
+        return task.first_day + band.extra_days, task.last_day + band.extra_days
+    if task.depth_extends:
+        return task.first_day, task.last_day + band.extra_days
+    return task.first_day, task.last_day
+
+
+def session_care(
+    session: int, day: dt.date, depth_mm: float, *, rules: RuleBook | None = None
+) -> SessionCare:
+    """Care for one session on ``day`` whose deepest needle is ``depth_mm``."""
+    book = rules or load_rulebook()
+    band = book.depth_band(depth_mm)
+    items = [
+        CareItem(
+            session,
+            "expect_redness",
+            "expect",
+            day,
+            day + dt.timedelta(days=band.redness_days),
+            "Redness like a mild sunburn",
+            f"Expected for about {band.redness_days} day(s) at {depth_mm} mm; it fades day by day.",
+            band.source,
+        ),
+        CareItem(
+            session,
+            "expect_flaking",
+            "expect",
+            day + dt.timedelta(days=band.flaking_first_day),
+            day + dt.timedelta(days=band.flaking_last_day),
+            "Dryness and flaking",
+            "Normal shedding as the skin renews; moisturise and let it shed.",
+            band.source,
+        ),
+    ]
+    for task in book.tasks.values():
+        if depth_mm + 1e-9 < task.min_mm:
+            continue
+        first, last = task_days(task, band)
+        items.append(
+            CareItem(
+                session,
+                task.id,
+                task.phase,
+                day + dt.timedelta(days=first),
+                day + dt.timedelta(days=last),
+                task.title,
+                task.detail,
+                task.source,
+            )
+        )
+    items.sort(key=lambda i: (i.first, i.phase != "pre", i.task_id))
+    return SessionCare(session, day, depth_mm, band, tuple(items))
+
+
+def care_schedule(plan: Plan, *, rules: RuleBook | None = None) -> CareSchedule:
+    """Pre-care and aftercare for every session of ``plan``."""
+    return CareSchedule(
+        tuple(session_care(s.number, s.date, s.max_depth_mm, rules=rules) for s in plan.sessions)
+    )
