@@ -16,6 +16,7 @@ from dermadelta.errors import DermadeltaError
 
 COMMAND_MODULES = (
     "dermadelta.commands.imaging",
+    "dermadelta.commands.protocol",
 )
 
 EXIT_USAGE = 2

@@ -1,0 +1,218 @@
+"""Decode a photo into linear-light-ready sRGB float32 with orientation and colour profile applied.
+
+Pillow sniffs the type from the content (never the file name), reads EXIF and ICC,
+and decodes 8-bit data; OpenCV decodes 16-bit PNG and TIFF, which Pillow cannot
+hold as RGB. HEIC/HEIF come through the ``pillow-heif`` plugin.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageCms, UnidentifiedImageError
+
+from dermadelta.errors import InputError
+
+#: Largest photo accepted, in pixels: a 48 MP phone sensor with margin. Larger
+#: claims are refused before any pixel is decoded (decompression bombs).
+MAX_PIXELS = 60_000_000
+#: Smallest side that can still hold a measurable face.
+MIN_SIDE_PX = 200
+SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "HEIF", "WEBP", "MPO"})
+
+_GRAYSCALE_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "P;L"})
+
+_heif_registered = False
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded photo: RGB float32 in [0, 1] (sRGB-encoded), rows x cols x 3."""
+
+    rgb: NDArray[np.float32]
+    source: str
+    format: str
+    bit_depth: int
+    orientation: int
+    icc_converted: bool
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+
+def _register_heif() -> None:
+    global _heif_registered
+    if not _heif_registered:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        _heif_registered = True
+
+
+def _read_bytes(source: str | Path | bytes) -> tuple[bytes, str]:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source), "<bytes>"
+    path = Path(source)
+    try:
+        return path.read_bytes(), str(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a photo") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
+
+
+def apply_orientation(pixels: NDArray[Any], orientation: int) -> NDArray[Any]:
+    """Apply an EXIF orientation tag (1-8) so that rows run top to bottom as the scene was seen."""
+    operations = {
+        1: lambda a: a,
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1, :],
+        5: lambda a: np.swapaxes(a, 0, 1),
+        6: lambda a: np.swapaxes(a, 0, 1)[:, ::-1],
+        7: lambda a: np.swapaxes(a, 0, 1)[::-1, ::-1],
+        8: lambda a: np.swapaxes(a, 0, 1)[::-1, :],
+    }
+    return np.ascontiguousarray(operations.get(orientation, operations[1])(pixels))
+
+
+def _exif_summary(image: Image.Image) -> tuple[int, dict[str, Any]]:
+    exif = image.getexif()
+    orientation = int(exif.get(0x0112, 1) or 1)
+    if orientation not in range(1, 9):
+        orientation = 1
+    summary: dict[str, Any] = {}
+    for tag, name in ((0x010F, "camera_make"), (0x0110, "camera_model"), (0x0132, "datetime")):
+        value = exif.get(tag)
+        if isinstance(value, str) and value.strip():
+            summary[name] = value.strip().strip("\x00")[:64]
+    return orientation, summary
+
+
+def _decode_16bit(data: bytes, name: str) -> NDArray[np.float32]:
+    import cv2
+
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    pixels = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH)
+    if pixels is None or pixels.ndim != 3 or pixels.shape[2] < 3:
+        raise InputError(f"{name}: 16-bit image could not be decoded as colour")
+    scale = 65535.0 if pixels.dtype == np.uint16 else 255.0
+    rgb = pixels[:, :, 2::-1] if pixels.shape[2] == 3 else pixels[:, :, [2, 1, 0]]
+    return (rgb.astype(np.float32) / np.float32(scale)).astype(np.float32)
+
+
+def _to_srgb(image: Image.Image) -> tuple[Image.Image, bool]:
+    """Convert an 8-bit image with an embedded ICC profile to sRGB; returns (image, converted)."""
+    icc = image.info.get("icc_profile")
+    mode = "RGB"
+    if image.mode not in {"RGB", "RGBA", "CMYK"}:
+        image = image.convert("RGB")
+    if not icc:
+        return image.convert(mode), False
+    try:
+        source_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        description = ImageCms.getProfileDescription(source_profile).strip().lower()
+        if "srgb" in description and image.mode == "RGB":
+            return image, False
+        srgb = ImageCms.createProfile("sRGB")
+        converted = ImageCms.profileToProfile(
+            image, source_profile, srgb, outputMode=mode, renderingIntent=ImageCms.Intent.PERCEPTUAL
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        # A broken profile is not worth refusing the photo: decode as sRGB and say so.
+        return image.convert(mode), False
+    assert converted is not None
+    return converted, True
+
+
+def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS) -> Decoded:
+    """Decode a photo file or its bytes.
+
+    Raises :class:`~dermadelta.errors.InputError` with a one-line reason for
+    anything that is not a usable colour photo: not an image, an unsupported
+    format, a truncated file, more than ``max_pixels`` pixels, grayscale, or a
+    side shorter than :data:`MIN_SIDE_PX`.
+    """
+    _register_heif()
+    data, name = _read_bytes(source)
+    if not data:
+        raise InputError(f"{name}: empty file")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except UnidentifiedImageError:
+            raise InputError(f"{name}: not an image (or an unsupported format)") from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise InputError(f"{name}: image claims too many pixels (limit {max_pixels})") from None
+        except (OSError, ValueError, SyntaxError) as error:
+            raise InputError(f"{name}: unreadable image ({error})") from None
+    with image:
+        fmt = (image.format or "").upper()
+        if fmt not in SUPPORTED_FORMATS:
+            raise InputError(f"{name}: {fmt or 'unknown'} images are not supported")
+        width, height = image.size
+        if width * height > max_pixels:
+            raise InputError(f"{name}: {width}x{height} is more than the {max_pixels} pixel limit")
+        if image.mode in _GRAYSCALE_MODES or (image.mode == "P" and _palette_is_gray(image)):
+            raise InputError(f"{name}: grayscale photo; colour is needed to measure skin")
+        orientation, summary = _exif_summary(image)
+        sixteen_bit = fmt in {"PNG", "TIFF"} and _is_16bit(image, data)
+        try:
+            if sixteen_bit:
+                rgb = _decode_16bit(data, name)
+                icc_converted = False
+                if image.info.get("icc_profile"):
+                    summary["icc_note"] = "16-bit embedded profile not applied; read as sRGB"
+            else:
+                image.load()
+                converted, icc_converted = _to_srgb(image)
+                rgb = np.asarray(converted, dtype=np.float32) / np.float32(255.0)
+        except (OSError, ValueError, SyntaxError) as error:
+            raise InputError(f"{name}: truncated or corrupt image data ({error})") from None
+    rgb = apply_orientation(rgb, orientation)
+    if min(rgb.shape[:2]) < MIN_SIDE_PX:
+        raise InputError(
+            f"{name}: {rgb.shape[1]}x{rgb.shape[0]} is too small to measure skin "
+            f"(shorter side must be at least {MIN_SIDE_PX} px)"
+        )
+    if not np.all(np.isfinite(rgb)):
+        raise InputError(f"{name}: image holds non-finite values")
+    return Decoded(
+        rgb=np.clip(rgb, 0.0, 1.0).astype(np.float32, copy=False),
+        source=name,
+        format=fmt,
+        bit_depth=16 if sixteen_bit else 8,
+        orientation=orientation,
+        icc_converted=icc_converted,
+        metadata=summary,
+    )
+
+
+def _is_16bit(image: Image.Image, data: bytes) -> bool:
+    """True for 16-bit-per-channel PNG (IHDR bit depth) and TIFF (BitsPerSample tag)."""
+    if image.format == "PNG":
+        return len(data) > 24 and data[24] == 16
+    bits = image.tag_v2.get(258) if hasattr(image, "tag_v2") else None
+    values = bits if isinstance(bits, tuple) else (bits,)
+    return any(v is not None and int(v) > 8 for v in values)
+
+
+def _palette_is_gray(image: Image.Image) -> bool:
+    palette = image.getpalette() or []
+    triples = np.asarray(palette[: len(palette) - len(palette) % 3]).reshape(-1, 3)
+    return bool(len(triples)) and bool(np.all(triples == triples[:, :1]))

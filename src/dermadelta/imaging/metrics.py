@@ -1,0 +1,246 @@
+"""Skin metrics per zone, on the canonical face in linear light.
+
+Every length is in millimetres on the face (a canonical pixel is
+``Standardized.pixel_spacing_mm``), so capture distance and resolution do not
+change a metric. Filters are normalized by the skin mask (normalized convolution,
+Knutsson & Westin 1993), so eyes, lips and hair never bleed into skin values.
+Each metric is "higher = more of the concern" except ``tone_ita`` (higher = lighter).
+The definitions, units and sources are in ``docs/METRICS.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dermadelta.imaging.colour import individual_typology_angle, linear_to_lab, melanin_index
+from dermadelta.imaging.standardize import Standardized
+from dermadelta.imaging.zones import MIN_ZONE_PIXELS, ZONE_NAMES, Zones
+
+FloatMap = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    unit: str
+    #: The finest detail the metric looks at; a photo whose own pixel spacing at the
+    #: face is coarser cannot resolve it, and the metric is reported not measurable.
+    finest_scale_mm: float
+    description: str
+
+
+METRICS: dict[str, MetricSpec] = {
+    spec.name: spec
+    for spec in (
+        MetricSpec("redness", "a* (CIELAB)", 1.0, "mean float CIELAB a* of the zone's skin"),
+        MetricSpec("pigmentation", "melanin index", 1.0, "mean Diffey melanin index 100 log10(1/R)"),
+        MetricSpec("tone_ita", "degrees", 1.0, "ITA = atan2(L* - 50, b*) on the zone's median L*, b*"),
+        MetricSpec("unevenness", "L* (CIELAB)", 1.0, "std of L* band-passed between 1 and 8 mm"),
+        MetricSpec("texture", "% log luminance", 0.2, "100 x std of log luminance band-passed 0.2-0.8 mm"),
+        MetricSpec("pores", "area fraction", 0.3, "fraction of skin in dark blobs under 1.2 mm (black-hat > 4 %)"),
+        MetricSpec("wrinkles", "ridge strength x 100", 0.5, "mean dark-line Hessian strength at 0.6-1.5 mm"),
+        MetricSpec("spots", "area fraction", 0.5, "fraction of skin 4+ melanin-index units above its 4 mm background"),
+    )
+}
+METRIC_NAMES = tuple(METRICS)
+
+# Scales in millimetres on the face.
+_UNEVENNESS_BAND_MM = (1.0, 8.0)
+_TEXTURE_BAND_MM = (0.2, 0.8)
+_PORE_MAX_DIAMETER_MM = 1.2
+_PORE_CONTRAST = 0.04  # natural-log luminance: 4 % darker than the surrounding skin
+_WRINKLE_SCALES_MM = (0.6, 1.0, 1.5)
+_SPOT_SMOOTH_MM = 0.5
+_SPOT_BACKGROUND_MM = 4.0
+_SPOT_CONTRAST_MI = 4.0
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """Metric values per zone; ``None`` where a metric is not measurable, with the reason."""
+
+    values: dict[str, dict[str, float | None]]
+    not_measurable: dict[str, dict[str, str]]
+    pixel_spacing_mm: float
+    source_pixel_spacing_mm: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            zone: {
+                metric: value
+                if value is not None
+                else {"value": None, "not_measurable": self.not_measurable[zone][metric]}
+                for metric, value in metrics.items()
+            }
+            for zone, metrics in self.values.items()
+        }
+
+
+def masked_gaussian(image: FloatMap, mask: NDArray[np.bool_], sigma_px: float) -> FloatMap:
+    """Gaussian smoothing that uses only pixels under ``mask`` (normalized convolution)."""
+    import cv2
+
+    weight = mask.astype(np.float32)
+    num = cv2.GaussianBlur(image * weight, (0, 0), sigma_px, borderType=cv2.BORDER_REFLECT)
+    den = cv2.GaussianBlur(weight, (0, 0), sigma_px, borderType=cv2.BORDER_REFLECT)
+    return (num / np.maximum(den, np.float32(1e-6))).astype(np.float32)
+
+
+def band_pass(image: FloatMap, mask: NDArray[np.bool_], fine_px: float, coarse_px: float) -> FloatMap:
+    """Difference of two masked Gaussians: detail between ``fine_px`` and ``coarse_px``."""
+    return masked_gaussian(image, mask, fine_px) - masked_gaussian(image, mask, coarse_px)
+
+
+def black_hat(image: FloatMap, diameter_px: float) -> FloatMap:
+    """Morphological black-hat (closing minus image): dark blobs narrower than the disc."""
+    import cv2
+
+    size = max(3, int(round(diameter_px)) | 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    return (cv2.morphologyEx(image, cv2.MORPH_CLOSE, disc) - image).astype(np.float32)
+
+
+def dark_ridge_strength(image: FloatMap, sigmas_px: tuple[float, ...]) -> FloatMap:
+    """Scale-normalized strength of dark lines (valleys) at any orientation.
+
+    The largest eigenvalue of the Hessian of a Gaussian-smoothed image is large and
+    positive across a dark line; sigma^2 normalizes it across scales (Lindeberg 1998),
+    and the strongest scale is kept, as in Frangi et al. 1998 without the vesselness
+    shape factor (wrinkles are lines of any width, not tubes).
+
+    References
+    ----------
+    Lindeberg T. Edge detection and ridge detection with automatic scale selection.
+    IJCV 1998;30:117-56. Frangi AF et al. Multiscale vessel enhancement filtering.
+    MICCAI 1998.
+    """
+    import cv2
+
+    best = np.zeros(image.shape, dtype=np.float32)
+    for sigma in sigmas_px:
+        smooth = cv2.GaussianBlur(image, (0, 0), sigma)
+        hxx = cv2.Sobel(smooth, cv2.CV_32F, 2, 0, ksize=3)
+        hyy = cv2.Sobel(smooth, cv2.CV_32F, 0, 2, ksize=3)
+        hxy = cv2.Sobel(smooth, cv2.CV_32F, 1, 1, ksize=3)
+        half_trace = 0.5 * (hxx + hyy)
+        root = np.sqrt(0.25 * (hxx - hyy) ** 2 + hxy**2)
+        largest = (half_trace + root) * np.float32(sigma**2)
+        np.maximum(best, largest, out=best)
+    return best
+
+
+def _crop_box(mask: NDArray[np.bool_], margin: int) -> tuple[slice, slice]:
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return slice(0, 0), slice(0, 0)
+    r0, r1 = max(rows[0] - margin, 0), min(rows[-1] + margin + 1, mask.shape[0])
+    c0, c1 = max(cols[0] - margin, 0), min(cols[-1] + margin + 1, mask.shape[1])
+    return slice(r0, r1), slice(c0, c1)
+
+
+@dataclass(frozen=True)
+class MetricMaps:
+    """Per-pixel maps of the face (cropped to the skin's bounding box), shared by all zones.
+
+    They are also what the report's change heatmaps are drawn from.
+    """
+
+    box: tuple[slice, slice]
+    lab: FloatMap
+    melanin: FloatMap
+    unevenness: FloatMap
+    texture: FloatMap
+    pores: NDArray[np.bool_]
+    wrinkles: FloatMap
+    spots: NDArray[np.bool_]
+
+
+def metric_maps(standardized: Standardized, skin: NDArray[np.bool_]) -> MetricMaps:
+    """Compute every per-pixel map once for the whole face skin."""
+    spacing = standardized.pixel_spacing_mm
+    margin = int(np.ceil(3 * _UNEVENNESS_BAND_MM[1] / spacing))
+    box = _crop_box(skin, margin)
+    linear = standardized.linear[box]
+    mask = skin[box]
+    lab = linear_to_lab(linear)
+    luminance = linear @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+    log_lum = np.log(np.maximum(luminance, np.float32(1e-4))).astype(np.float32)
+    melanin = melanin_index(linear)
+
+    def px(mm: float) -> float:
+        return mm / spacing
+
+    unevenness = band_pass(lab[..., 0], mask, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
+    texture = 100 * band_pass(log_lum, mask, px(_TEXTURE_BAND_MM[0]), px(_TEXTURE_BAND_MM[1]))
+    # Fill non-skin with the local skin level so eyes and hair make no false blobs.
+    filled = np.where(mask, log_lum, masked_gaussian(log_lum, mask, px(2.0))).astype(np.float32)
+    pores = black_hat(filled, px(_PORE_MAX_DIAMETER_MM)) > _PORE_CONTRAST
+    wrinkles = 100 * dark_ridge_strength(filled, tuple(px(s) for s in _WRINKLE_SCALES_MM))
+    fine_melanin = masked_gaussian(melanin, mask, px(_SPOT_SMOOTH_MM))
+    background = masked_gaussian(melanin, mask, px(_SPOT_BACKGROUND_MM))
+    spots = (fine_melanin - background) > _SPOT_CONTRAST_MI
+    return MetricMaps(
+        box=box,
+        lab=lab,
+        melanin=melanin,
+        unevenness=unevenness.astype(np.float32),
+        texture=texture.astype(np.float32),
+        pores=pores,
+        wrinkles=wrinkles.astype(np.float32),
+        spots=spots,
+    )
+
+
+def _zone_values(maps: MetricMaps, mask: NDArray[np.bool_]) -> dict[str, float]:
+    lab = maps.lab[mask]
+    return {
+        "redness": float(np.mean(lab[:, 1])),
+        "pigmentation": float(np.mean(maps.melanin[mask])),
+        "tone_ita": individual_typology_angle(float(np.median(lab[:, 0])), float(np.median(lab[:, 2]))),
+        "unevenness": float(np.std(maps.unevenness[mask])),
+        "texture": float(np.std(maps.texture[mask])),
+        "pores": float(np.mean(maps.pores[mask])),
+        "wrinkles": float(np.mean(maps.wrinkles[mask])),
+        "spots": float(np.mean(maps.spots[mask])),
+    }
+
+
+def measure(standardized: Standardized, zones: Zones, *, maps: MetricMaps | None = None) -> Measurements:
+    """Stage ``measure``: every metric in every zone, or the reason it is not measurable."""
+    maps = maps or metric_maps(standardized, zones.masks["face"])
+    unresolved = {
+        name: f"needs detail of {spec.finest_scale_mm} mm; the photo resolves "
+        f"{standardized.source_pixel_spacing_mm:.2f} mm per pixel"
+        for name, spec in METRICS.items()
+        if standardized.source_pixel_spacing_mm > spec.finest_scale_mm
+    }
+    values: dict[str, dict[str, float | None]] = {}
+    reasons: dict[str, dict[str, str]] = {}
+    for zone in ZONE_NAMES:
+        mask = zones.masks[zone][maps.box]
+        count = int(mask.sum())
+        reasons[zone] = {}
+        if count < MIN_ZONE_PIXELS:
+            why = f"only {count} skin pixels in the zone (at least {MIN_ZONE_PIXELS})"
+            values[zone] = dict.fromkeys(METRIC_NAMES)
+            reasons[zone] = dict.fromkeys(METRIC_NAMES, why)
+            continue
+        measured = _zone_values(maps, mask)
+        values[zone] = {}
+        for metric in METRIC_NAMES:
+            if metric in unresolved:
+                values[zone][metric] = None
+                reasons[zone][metric] = unresolved[metric]
+            else:
+                values[zone][metric] = round(measured[metric], 6)
+    return Measurements(
+        values=values,
+        not_measurable=reasons,
+        pixel_spacing_mm=standardized.pixel_spacing_mm,
+        source_pixel_spacing_mm=standardized.source_pixel_spacing_mm,
+    )

@@ -1,0 +1,228 @@
+"""``analyze`` and ``compare``: the imaging stages chained, nothing more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dermadelta.imaging.compare import (
+    MetricChange,
+    RepeatabilityTable,
+    compare_measurements,
+    default_repeatability,
+)
+from dermadelta.imaging.decode import Decoded, decode
+from dermadelta.imaging.landmarks import (
+    LandmarkDetector,
+    Landmarks,
+    default_detector,
+    find_landmarks,
+)
+from dermadelta.imaging.metrics import Measurements, MetricMaps, measure, metric_maps
+from dermadelta.imaging.quality import Quality, assess_quality
+from dermadelta.imaging.standardize import (
+    Affine,
+    Standardized,
+    compose,
+    match_colour,
+    register,
+    standardize,
+)
+from dermadelta.imaging.zones import Zones, find_zones, surroundings
+
+Source = str | Path | bytes
+ANALYZE_SCHEMA = "dermadelta.analyze/1"
+COMPARE_SCHEMA = "dermadelta.compare/1"
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """A photo decoded, its landmarks found and its quality judged."""
+
+    decoded: Decoded
+    landmarks: Landmarks
+    quality: Quality
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "path": self.decoded.source,
+            "image": {
+                "format": self.decoded.format,
+                "width": self.decoded.width,
+                "height": self.decoded.height,
+                "bit_depth": self.decoded.bit_depth,
+                "exif_orientation": self.decoded.orientation,
+                "icc_converted_to_srgb": self.decoded.icc_converted,
+                **self.decoded.metadata,
+            },
+            "quality": self.quality.to_dict(),
+            "landmarks": np.round(self.landmarks.points, 2).tolist(),
+        }
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One photo analysed; ``measured`` is False when the quality gate rejected it."""
+
+    inspected: Inspected
+    standardized: Standardized | None = None
+    zones: Zones | None = None
+    maps: MetricMaps | None = None
+    measurements: Measurements | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def quality(self) -> Quality:
+        return self.inspected.quality
+
+    @property
+    def measured(self) -> bool:
+        return self.measurements is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"schema": ANALYZE_SCHEMA, **self.inspected.summary()}
+        if self.measurements is not None:
+            data["pixel_spacing_mm"] = round(self.measurements.pixel_spacing_mm, 5)
+            data["source_pixel_spacing_mm"] = round(self.measurements.source_pixel_spacing_mm, 5)
+            data["zones"] = self.measurements.to_dict()
+        else:
+            data["zones"] = {}
+        data["versions"] = self.versions
+        return data
+
+
+@dataclass(frozen=True)
+class Comparison:
+    before: Analysis
+    after: Analysis
+    after_to_before: Affine | None
+    residual_iod: float | None
+    zones: dict[str, dict[str, MetricChange]]
+    repeatability_source: str
+    versions: dict[str, str]
+
+    @property
+    def measured(self) -> bool:
+        return bool(self.zones)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": COMPARE_SCHEMA,
+            "before": self.before.inspected.summary(),
+            "after": self.after.inspected.summary(),
+            "alignment": {
+                "after_to_before": None if self.after_to_before is None else np.round(self.after_to_before, 6).tolist(),
+                "residual_iod": None if self.residual_iod is None else round(self.residual_iod, 5),
+                "after_colour_gains": None
+                if self.after.standardized is None
+                else [round(g, 5) for g in self.after.standardized.colour_gains],
+            },
+            "zones": {
+                zone: {metric: change.to_dict() for metric, change in metrics.items()}
+                for zone, metrics in self.zones.items()
+            },
+            "repeatability": self.repeatability_source,
+            "versions": self.versions,
+        }
+
+
+@cache
+def _library_versions() -> dict[str, str]:
+    import dermadelta
+
+    return {
+        "dermadelta": dermadelta.__version__,
+        "numpy": version("numpy"),
+        "opencv": version("opencv-contrib-python"),
+        "pillow": version("pillow"),
+    }
+
+
+def versions(detector: LandmarkDetector, repeatability: RepeatabilityTable | None = None) -> dict[str, str]:
+    data = {**_library_versions(), "landmark_model": detector.name}
+    if repeatability is not None:
+        data["repeatability"] = repeatability.source
+    return data
+
+
+def inspect(source: Source | Decoded, *, detector: LandmarkDetector | None = None) -> Inspected:
+    """Stages ``decode``, ``landmarks`` and ``quality``."""
+    decoded = source if isinstance(source, Decoded) else decode(source)
+    landmarks = find_landmarks(decoded, detector=detector)
+    return Inspected(decoded, landmarks, assess_quality(decoded, landmarks))
+
+
+def _measure(inspected: Inspected, standardized: Standardized, zones: Zones, detector: LandmarkDetector) -> Analysis:
+    maps = metric_maps(standardized, zones.masks["face"])
+    return Analysis(inspected, standardized, zones, maps, measure(standardized, zones, maps=maps), versions(detector))
+
+
+def analyze(source: Source | Decoded, *, detector: LandmarkDetector | None = None) -> Analysis:
+    """Analyse one photo: quality, landmarks and every metric in every zone.
+
+    A photo the quality gate rejects comes back unmeasured, its quality saying why.
+    """
+    detector = detector or default_detector()
+    inspected = inspect(source, detector=detector)
+    if inspected.quality.verdict == "reject":
+        return Analysis(inspected, versions=versions(detector))
+    standardized = standardize(inspected.decoded, inspected.landmarks)
+    return _measure(inspected, standardized, find_zones(standardized), detector)
+
+
+def compare(
+    before: Source | Decoded,
+    after: Source | Decoded,
+    *,
+    detector: LandmarkDetector | None = None,
+    repeatability: RepeatabilityTable | None = None,
+) -> Comparison:
+    """Compare two photos of the same face.
+
+    The after photo is registered onto the before photo from their landmarks and
+    warped into the before photo's canonical frame; its exposure and white balance
+    are matched to the before photo on the surroundings of the face; both are then
+    measured on the skin that both show.
+    """
+    detector = detector or default_detector()
+    repeatability = repeatability or default_repeatability()
+    run_versions = versions(detector, repeatability)
+    first = inspect(before, detector=detector)
+    second = inspect(after, detector=detector)
+    if "reject" in (first.quality.verdict, second.quality.verdict):
+        return Comparison(
+            Analysis(first, versions=run_versions),
+            Analysis(second, versions=run_versions),
+            None,
+            None,
+            {},
+            repeatability.source,
+            run_versions,
+        )
+    after_to_before, residual_iod = register(second.landmarks, first.landmarks)
+    before_std = standardize(first.decoded, first.landmarks)
+    after_std = standardize(
+        second.decoded, second.landmarks, to_canonical=compose(before_std.to_canonical, after_to_before)
+    )
+    after_std = match_colour(after_std, before_std, region=surroundings(before_std.landmarks))
+    common = find_zones(before_std).intersect(find_zones(after_std))
+    before_analysis = _measure(first, before_std, common, detector)
+    after_analysis = _measure(second, after_std, common, detector)
+    assert before_analysis.measurements is not None and after_analysis.measurements is not None
+    changes = compare_measurements(
+        before_analysis.measurements, after_analysis.measurements, repeatability=repeatability
+    )
+    return Comparison(
+        before_analysis,
+        after_analysis,
+        after_to_before,
+        residual_iod,
+        changes,
+        repeatability.source,
+        run_versions,
+    )

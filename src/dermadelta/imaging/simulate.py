@@ -1,0 +1,274 @@
+"""Simulated subjects, treatment effects and capture nuisance, for the demo and the evaluation.
+
+Everything here is labelled simulated wherever it is shown. The faces are public
+photos that ship inside installed packages (scikit-image's ``astronaut``, NASA,
+public domain; matplotlib's ``grace_hopper.jpg``, US Navy, public domain). They
+are small and soft, so a subject is the face cropped, enlarged to a phone-like
+resolution and given a procedural skin micro-texture (fine roughness, pores, fine
+lines) on the skin, so that texture metrics have something real to measure.
+Darker skin tones are simulated with a melanin-like attenuation of the skin.
+
+All functions take and return sRGB float32 images in [0, 1] and a ``numpy``
+random generator, never global state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dermadelta.imaging.colour import lab_to_linear, linear_to_lab, linear_to_srgb, srgb_to_linear
+from dermadelta.imaging.zones import (
+    FACE_OVAL,
+    LEFT_BROW,
+    LEFT_EYE,
+    LIPS,
+    NOSTRILS,
+    RIGHT_BROW,
+    RIGHT_EYE,
+)
+
+Image = NDArray[np.float32]
+Mask = NDArray[np.float32]  # soft mask in [0, 1]
+
+PUBLIC_FACES = ("astronaut", "grace_hopper")
+#: Melanin-like optical density per linear channel (R, G, B) for one unit of
+#: simulated tone: melanin absorbs blue most and red least (Jacques 1998).
+_MELANIN_DENSITY = np.array([0.55, 0.95, 1.3], dtype=np.float32)
+
+
+@cache
+def public_face(name: str) -> NDArray[np.uint8]:
+    """A public-domain face photo shipped inside an installed package, as uint8 RGB."""
+    if name == "astronaut":
+        from skimage import data
+
+        return np.asarray(data.astronaut())
+    if name == "grace_hopper":
+        import matplotlib.cbook as cbook
+        from PIL import Image as PILImage
+
+        with cbook.get_sample_data("grace_hopper.jpg") as handle:
+            return np.asarray(PILImage.open(handle).convert("RGB"))
+    raise ValueError(f"unknown public face {name!r}; choose from {', '.join(PUBLIC_FACES)}")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A simulated subject: an sRGB photo and the soft mask of its facial skin."""
+
+    name: str
+    rgb: Image
+    skin: Mask
+    inter_ocular_px: float
+
+
+def _landmarks_of(rgb: Image) -> NDArray[np.float64]:
+    from dermadelta.imaging.landmarks import default_detector
+
+    found = default_detector().detect(rgb)
+    if not found.found:
+        raise ValueError("no face in the simulated subject")
+    return found.points
+
+
+def _skin_mask(shape: tuple[int, ...], points: NDArray[np.float64], iod: float) -> Mask:
+    import cv2
+
+    mask = np.zeros(shape[:2], dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(points[list(FACE_OVAL)]).astype(np.int32)], 1)
+    for part in (LEFT_EYE, RIGHT_EYE, LEFT_BROW, RIGHT_BROW, LIPS, NOSTRILS):
+        hull = cv2.convexHull(np.round(points[list(part)]).astype(np.int32))
+        cv2.fillConvexPoly(mask, hull, 0)
+        cv2.polylines(mask, [hull], True, 0, thickness=max(1, int(0.06 * iod)))
+    return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.02 * iod)
+
+
+def _band_noise(shape: tuple[int, int], sigma_px: float, rng: np.random.Generator) -> Image:
+    import cv2
+
+    noise = cv2.GaussianBlur(rng.standard_normal(shape).astype(np.float32), (0, 0), sigma_px)
+    return (noise / max(float(noise.std()), 1e-6)).astype(np.float32)
+
+
+def skin_micro_texture(shape: tuple[int, int], *, mm_per_px: float, rng: np.random.Generator) -> Image:
+    """Log-luminance relief of skin: roughness at 0.3 mm, pores, fine lines (natural-log units)."""
+    import cv2
+
+    relief = 0.035 * _band_noise(shape, 0.3 / mm_per_px, rng)
+    pores = np.zeros(shape, dtype=np.float32)
+    count = int(shape[0] * shape[1] * (mm_per_px**2) / 1.5)  # about 0.7 pores per mm^2
+    ys = rng.integers(0, shape[0], count)
+    xs = rng.integers(0, shape[1], count)
+    pores[ys, xs] = 1.0
+    pores = cv2.GaussianBlur(pores, (0, 0), 0.12 / mm_per_px)
+    pores *= 0.10 / max(float(pores.max()), 1e-6)
+    lines = np.zeros(shape, dtype=np.float32)
+    for _ in range(int(shape[0] * shape[1] * mm_per_px**2 / 150)):
+        x0, y0 = rng.uniform(0, shape[1]), rng.uniform(0, shape[0])
+        angle, length = rng.uniform(0, np.pi), rng.uniform(3, 9) / mm_per_px
+        x1, y1 = x0 + length * np.cos(angle), y0 + length * np.sin(angle)
+        cv2.line(lines, (int(x0), int(y0)), (int(x1), int(y1)), 1.0, thickness=1)
+    lines = cv2.GaussianBlur(lines, (0, 0), 0.25 / mm_per_px) * 0.6
+    return (relief - pores - lines).astype(np.float32)
+
+
+def make_subject(name: str, *, inter_ocular_px: float = 400.0, seed: int = 0) -> Subject:
+    """A public face cropped to head and shoulders, enlarged so its IOD is about
+    ``inter_ocular_px``, with a procedural skin micro-texture on its skin."""
+    import cv2
+
+    base = public_face(name).astype(np.float32) / 255
+    points = _landmarks_of(base)
+    iod = float(np.linalg.norm(points[473] - points[468]))
+    centre = points.mean(axis=0)
+    half = np.array([1.6, 2.0]) * iod * 1.25
+    x0, y0 = np.maximum(np.floor(centre - half), 0).astype(int)
+    x1, y1 = np.minimum(np.ceil(centre + half), [base.shape[1], base.shape[0]]).astype(int)
+    crop = base[y0:y1, x0:x1]
+    factor = inter_ocular_px / iod
+    big = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    big = np.clip(big, 0, 1).astype(np.float32)
+    big_points = (points - [x0, y0]) * factor
+    skin = _skin_mask(big.shape, big_points, inter_ocular_px)
+    rng = np.random.default_rng(seed)
+    relief = skin_micro_texture(big.shape[:2], mm_per_px=63.0 / inter_ocular_px, rng=rng)
+    linear = srgb_to_linear(big) * np.exp(relief * skin)[..., None]
+    rgb = linear_to_srgb(np.clip(linear, 0, 1))
+    return Subject(name=name, rgb=rgb, skin=skin, inter_ocular_px=inter_ocular_px)
+
+
+def with_skin_tone(subject: Subject, melanin_units: float) -> Subject:
+    """The subject with darker skin: linear skin reflectance attenuated by a
+    melanin-like density ``melanin_units`` (0 leaves it unchanged)."""
+    attenuation = np.exp(-melanin_units * _MELANIN_DENSITY * subject.skin[..., None])
+    linear = srgb_to_linear(subject.rgb) * attenuation
+    return Subject(subject.name, linear_to_srgb(linear.astype(np.float32)), subject.skin, subject.inter_ocular_px)
+
+
+# --- treatment effects: what a real change of the skin looks like -----------------
+
+
+def add_redness(rgb: Image, skin: Mask, *, delta_a: float = 3.0) -> Image:
+    """Raise CIELAB a* of the skin by ``delta_a`` (erythema), leaving L* and b* alone."""
+    lab = linear_to_lab(srgb_to_linear(rgb))
+    lab[..., 1] += delta_a * skin
+    return linear_to_srgb(np.clip(lab_to_linear(lab), 0, 1))
+
+
+def smooth_texture(rgb: Image, skin: Mask, *, inter_ocular_px: float, amount: float = 0.5) -> Image:
+    """Remove ``amount`` of the skin's fine relief (0.2-0.8 mm band of log luminance)."""
+    import cv2
+
+    mm = 63.0 / inter_ocular_px
+    linear = srgb_to_linear(rgb)
+    log_lum = np.log(np.maximum(linear @ np.array([0.2126, 0.7152, 0.0722], np.float32), 1e-4))
+    band = cv2.GaussianBlur(log_lum, (0, 0), 0.15 / mm) - cv2.GaussianBlur(log_lum, (0, 0), 1.0 / mm)
+    factor = np.exp(-amount * band * skin)[..., None]
+    return linear_to_srgb(np.clip(linear * factor, 0, 1))
+
+
+def add_brown_spots(
+    rgb: Image, skin: Mask, *, inter_ocular_px: float, rng: np.random.Generator, area_fraction: float = 0.03
+) -> Image:
+    """Add brown spots 1.5-4 mm across covering about ``area_fraction`` of the skin."""
+    import cv2
+
+    mm = 63.0 / inter_ocular_px
+    density = np.zeros(skin.shape, dtype=np.float32)
+    candidates = np.argwhere(skin > 0.9)
+    target = area_fraction * float((skin > 0.5).sum())
+    covered = 0.0
+    while covered < target and len(candidates):
+        y, x = candidates[rng.integers(len(candidates))]
+        radius = rng.uniform(0.75, 2.0) / mm
+        cv2.circle(density, (int(x), int(y)), int(round(radius)), 0.35, thickness=-1)
+        covered += np.pi * radius**2
+    density = cv2.GaussianBlur(density, (0, 0), 0.25 / mm) * skin
+    attenuation = np.exp(-density[..., None] * _MELANIN_DENSITY)
+    return linear_to_srgb(srgb_to_linear(rgb) * attenuation)
+
+
+# --- capture nuisance: what changes between two photos of an unchanged face ---------
+
+
+@dataclass(frozen=True)
+class Nuisance:
+    exposure_ev: float
+    white_balance: tuple[float, float, float]
+    jpeg_quality: int
+    noise: float
+    shift_px: tuple[float, float]
+    scale: float
+    rotation_deg: float
+
+
+def random_nuisance(rng: np.random.Generator, *, inter_ocular_px: float) -> Nuisance:
+    """Capture differences within the evaluation's bounds: exposure +-0.5 EV, white
+    balance +-5 % per channel, JPEG 70-95, sensor noise, reframing."""
+    return Nuisance(
+        exposure_ev=float(rng.uniform(-0.5, 0.5)),
+        white_balance=tuple(float(g) for g in rng.uniform(0.95, 1.05, 3)),  # type: ignore[arg-type]
+        jpeg_quality=int(rng.integers(70, 96)),
+        noise=float(rng.uniform(0.0, 1.0)),
+        shift_px=tuple(float(s) for s in rng.uniform(-0.3, 0.3, 2) * inter_ocular_px),  # type: ignore[arg-type]
+        scale=float(rng.uniform(0.9, 1.1)),
+        rotation_deg=float(rng.uniform(-5, 5)),
+    )
+
+
+def similarity_matrix(
+    *, shape: tuple[int, ...], rotation_deg: float, scale: float, shift_px: tuple[float, float]
+) -> NDArray[np.float64]:
+    """2 x 3 map of a rotation and scale about the image centre followed by a shift."""
+    import cv2
+
+    centre = (shape[1] / 2, shape[0] / 2)
+    matrix = cv2.getRotationMatrix2D(centre, rotation_deg, scale)
+    matrix[:, 2] += shift_px
+    return matrix.astype(np.float64)
+
+
+def warp(rgb: Image, matrix: NDArray[np.float64]) -> Image:
+    """Apply a 2 x 3 affine or 3 x 3 perspective map; uncovered pixels are mid grey."""
+    import cv2
+
+    size = (rgb.shape[1], rgb.shape[0])
+    if matrix.shape == (3, 3):
+        out = cv2.warpPerspective(rgb, matrix, size, flags=cv2.INTER_CUBIC, borderValue=(0.5, 0.5, 0.5))
+    else:
+        out = cv2.warpAffine(rgb, matrix, size, flags=cv2.INTER_CUBIC, borderValue=(0.5, 0.5, 0.5))
+    return np.clip(out, 0, 1).astype(np.float32)
+
+
+def capture(rgb: Image, nuisance: Nuisance, *, rng: np.random.Generator) -> bytes:
+    """Photograph ``rgb`` again under ``nuisance``: reframe, re-expose, re-balance, add
+    sensor noise and encode as JPEG. Returns the file's bytes."""
+    import cv2
+
+    matrix = similarity_matrix(
+        shape=rgb.shape, rotation_deg=nuisance.rotation_deg, scale=nuisance.scale, shift_px=nuisance.shift_px
+    )
+    linear = srgb_to_linear(warp(rgb, matrix))
+    linear = linear * np.float32(2.0**nuisance.exposure_ev) * np.asarray(nuisance.white_balance, np.float32)
+    # Poisson-Gaussian sensor noise in linear light, at a phone's base ISO at most.
+    sigma = np.sqrt(np.maximum(linear, 0) * 2e-4 + 2e-6) * nuisance.noise
+    linear = linear + sigma * rng.standard_normal(linear.shape).astype(np.float32)
+    encoded = np.clip(linear_to_srgb(np.clip(linear, 0, 1)) * 255 + 0.5, 0, 255).astype(np.uint8)
+    ok, buffer = cv2.imencode(".jpg", encoded[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, nuisance.jpeg_quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return buffer.tobytes()
+
+
+def encode_jpeg(rgb: Image, *, quality: int = 95) -> bytes:
+    import cv2
+
+    encoded = np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)
+    ok, buffer = cv2.imencode(".jpg", encoded[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return buffer.tobytes()

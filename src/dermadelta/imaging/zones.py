@@ -1,0 +1,297 @@
+"""Skin zones of the face in the canonical frame, from Face Mesh landmarks.
+
+Every zone is skin only: eyes, brows, lips and nostrils are cut out by landmark
+hulls, and large non-skin regions that the landmarks cannot see (hair over the
+forehead, a beard) are cut out by colour: pixels far from the face's own skin
+colour that form blobs larger than a spot. Small dark marks (pores, spots) stay,
+because they are what is measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dermadelta.imaging.colour import linear_to_lab
+from dermadelta.imaging.landmarks import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE
+from dermadelta.imaging.standardize import CANONICAL_IOD_PX, FRAME_SIZE_PX, Standardized
+
+ZONE_NAMES = (
+    "forehead",
+    "nose",
+    "left_cheek",
+    "right_cheek",
+    "chin",
+    "perioral",
+    "left_periorbital",
+    "right_periorbital",
+    "face",
+)
+
+# Face Mesh topology (point numbers of the 478-point model).
+FACE_OVAL = (
+    10,
+    338,
+    297,
+    332,
+    284,
+    251,
+    389,
+    356,
+    454,
+    323,
+    361,
+    288,
+    397,
+    365,
+    379,
+    378,
+    400,
+    377,
+    152,
+    148,
+    176,
+    149,
+    150,
+    136,
+    172,
+    58,
+    132,
+    93,
+    234,
+    127,
+    162,
+    21,
+    54,
+    103,
+    67,
+    109,
+)
+LIPS = (
+    0,
+    13,
+    14,
+    17,
+    37,
+    39,
+    40,
+    61,
+    78,
+    80,
+    81,
+    82,
+    84,
+    87,
+    88,
+    91,
+    95,
+    146,
+    178,
+    181,
+    185,
+    191,
+    267,
+    269,
+    270,
+    291,
+    308,
+    310,
+    311,
+    312,
+    314,
+    317,
+    318,
+    321,
+    324,
+    375,
+    402,
+    405,
+    409,
+    415,
+)
+LEFT_EYE = (249, 263, 362, 373, 374, 380, 381, 382, 384, 385, 386, 387, 388, 390, 398, 466)
+RIGHT_EYE = (7, 33, 133, 144, 145, 153, 154, 155, 157, 158, 159, 160, 161, 163, 173, 246)
+LEFT_BROW = (276, 282, 283, 285, 293, 295, 296, 300, 334, 336)
+RIGHT_BROW = (46, 52, 53, 55, 63, 65, 66, 70, 105, 107)
+NOSE = (1, 2, 4, 5, 6, 19, 45, 48, 64, 94, 97, 98, 115, 168, 195, 197, 220, 275, 278, 294, 326, 327, 344, 440)
+NOSE_TIP = 4
+#: Subnasale and the alar bases: their hull covers the nostrils.
+NOSTRILS = (2, 97, 98, 326, 327, 94)
+MOUTH_RIGHT_CORNER, MOUTH_LEFT_CORNER = 61, 291
+LOWER_LIP_BOTTOM = 17
+
+# Sizes as fractions of the inter-ocular distance (IOD).
+_OVAL_INSET_IOD = 0.03
+_EYE_MARGIN_IOD = 0.07
+_BROW_MARGIN_IOD = 0.05
+_LIP_MARGIN_IOD = 0.04
+_NOSTRIL_MARGIN_IOD = 0.04
+_PERIORBITAL_RADII_IOD = (0.42, 0.30)
+_PERIORAL_REACH_IOD = 0.28
+#: Non-skin blobs thinner than this are kept as skin (pores, spots, fine lines).
+_NON_SKIN_MIN_WIDTH_IOD = 0.06
+#: Distance from the skin's own colour, in robust standard deviations, past which a
+#: pixel is not skin (hair, beard, shadow, background).
+_SKIN_COLOUR_LIMIT = 4.5
+#: Zones smaller than this many canonical pixels are not measured.
+MIN_ZONE_PIXELS = 1500
+
+
+@dataclass(frozen=True)
+class Zones:
+    """Boolean skin masks per zone (all of ``ZONE_NAMES``) in the canonical frame."""
+
+    masks: dict[str, NDArray[np.bool_]]
+
+    def pixel_counts(self) -> dict[str, int]:
+        return {name: int(mask.sum()) for name, mask in self.masks.items()}
+
+    def intersect(self, other: Zones) -> Zones:
+        return Zones(masks={name: mask & other.masks[name] for name, mask in self.masks.items()})
+
+    def label_image(self) -> NDArray[np.uint8]:
+        """One label per pixel: 0 outside, i + 1 for ZONE_NAMES[i] (face itself excluded)."""
+        labels = np.zeros(next(iter(self.masks.values())).shape, dtype=np.uint8)
+        for index, name in enumerate(ZONE_NAMES[:-1]):
+            labels[self.masks[name]] = index + 1
+        return labels
+
+
+def _px(fraction_of_iod: float) -> int:
+    return max(1, round(fraction_of_iod * CANONICAL_IOD_PX))
+
+
+@cache
+def _disc(radius: int) -> NDArray[np.uint8]:
+    import cv2
+
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def _grow(mask: NDArray[np.bool_], radius_px: float) -> NDArray[np.bool_]:
+    """Dilate by a disc, through the distance transform (constant time in the radius)."""
+    import cv2
+
+    return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 5) <= radius_px
+
+
+def _shrink(mask: NDArray[np.bool_], radius_px: float) -> NDArray[np.bool_]:
+    import cv2
+
+    return cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5) > radius_px
+
+
+def _hull_mask(points: NDArray[np.float64], margin_px: int) -> NDArray[np.bool_]:
+    import cv2
+
+    mask = np.zeros(FRAME_SIZE_PX[::-1], dtype=np.uint8)
+    hull = cv2.convexHull(np.round(points).astype(np.int32))
+    cv2.fillConvexPoly(mask, hull, 1)
+    return _grow(mask.astype(bool), margin_px) if margin_px > 0 else mask.astype(bool)
+
+
+def _polygon_mask(points: NDArray[np.float64]) -> NDArray[np.bool_]:
+    import cv2
+
+    mask = np.zeros(FRAME_SIZE_PX[::-1], dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def face_region(landmarks: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Inside the face oval (canonical frame), before any exclusion."""
+    return _polygon_mask(landmarks[list(FACE_OVAL)])
+
+
+def surroundings(landmarks: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """The frame outside the face and above the jaw line: hair, background, ears.
+
+    This is the colour reference that a comparison matches between two captures;
+    it holds no skin that is being measured.
+    """
+    outside = ~_grow(face_region(landmarks), _px(0.15))
+    chin_y = landmarks[152, 1]
+    outside[int(min(max(chin_y, 0), outside.shape[0])) :, :] = False
+    return outside
+
+
+def _skin_colour_mask(
+    linear: NDArray[np.float32], candidate: NDArray[np.bool_], cheeks: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    """Pixels of ``candidate`` whose colour is close to the cheeks' skin, keeping small marks."""
+    import cv2
+
+    lab = linear_to_lab(linear[candidate])
+    reference = linear_to_lab(linear[cheeks & candidate]) if np.any(cheeks & candidate) else lab
+    centre = np.median(reference, axis=0)
+    spread = 1.4826 * np.median(np.abs(reference - centre), axis=0) + np.array([2.0, 1.0, 1.0])
+    distance = np.sqrt(np.sum(((lab - centre) / spread) ** 2, axis=1))
+    not_skin = np.zeros(candidate.shape, dtype=np.uint8)
+    not_skin[candidate] = distance > _SKIN_COLOUR_LIMIT
+    # An opening keeps only non-skin regions wider than a spot; they are then grown
+    # a little to take their soft edges.
+    radius = _px(_NON_SKIN_MIN_WIDTH_IOD / 2)
+    large = _grow(cv2.morphologyEx(not_skin, cv2.MORPH_OPEN, _disc(radius)).astype(bool), radius)
+    return candidate & ~large
+
+
+def find_zones(standardized: Standardized) -> Zones:
+    """Stage ``zones``: skin-only masks of every zone in the canonical frame."""
+    import cv2
+
+    p = standardized.landmarks
+    iod = CANONICAL_IOD_PX
+    rows = np.arange(FRAME_SIZE_PX[1])[:, None]
+    cols = np.arange(FRAME_SIZE_PX[0])[None, :]
+
+    oval = _shrink(face_region(p), _px(_OVAL_INSET_IOD))
+    excluded = (
+        _hull_mask(p[list(LEFT_EYE)], _px(_EYE_MARGIN_IOD))
+        | _hull_mask(p[list(RIGHT_EYE)], _px(_EYE_MARGIN_IOD))
+        | _hull_mask(p[list(LEFT_BROW)], _px(_BROW_MARGIN_IOD))
+        | _hull_mask(p[list(RIGHT_BROW)], _px(_BROW_MARGIN_IOD))
+        | _hull_mask(p[list(LIPS)], _px(_LIP_MARGIN_IOD))
+    )
+    nose_points = p[list(NOSE)]
+    nostrils = _hull_mask(p[list(NOSTRILS)], _px(_NOSTRIL_MARGIN_IOD))
+    candidate = oval & ~excluded & ~nostrils & standardized.valid
+
+    eye_y = 0.5 * (p[LEFT_IRIS_CENTRE, 1] + p[RIGHT_IRIS_CENTRE, 1])
+    midline_x = 0.5 * (p[LEFT_IRIS_CENTRE, 0] + p[RIGHT_IRIS_CENTRE, 0])
+    mouth_y = 0.5 * (p[MOUTH_LEFT_CORNER, 1] + p[MOUTH_RIGHT_CORNER, 1])
+    cheeks_guess = candidate & (rows > eye_y + 0.3 * iod) & (rows < mouth_y) & (np.abs(cols - midline_x) > 0.35 * iod)
+    skin = _skin_colour_mask(standardized.linear, candidate, cheeks_guess)
+
+    brow_top = min(p[list(LEFT_BROW), 1].min(), p[list(RIGHT_BROW), 1].min())
+    assigned = np.zeros_like(skin)
+    masks: dict[str, NDArray[np.bool_]] = {}
+
+    def claim(name: str, region: NDArray[np.bool_]) -> None:
+        mask = region & skin & ~assigned
+        masks[name] = mask
+        assigned[mask] = True
+
+    rx, ry = _PERIORBITAL_RADII_IOD
+    for side, iris in (("left", LEFT_IRIS_CENTRE), ("right", RIGHT_IRIS_CENTRE)):
+        ellipse = np.zeros(skin.shape, dtype=np.uint8)
+        centre = tuple(int(round(v)) for v in p[iris])
+        cv2.ellipse(ellipse, centre, (_px(rx), _px(ry)), 0.0, 0.0, 360.0, 1, thickness=-1)
+        claim(f"{side}_periorbital", ellipse.astype(bool) & (rows > brow_top))
+    claim("nose", _hull_mask(nose_points, 0))
+    lips_reach = _hull_mask(p[list(LIPS)], _px(_PERIORAL_REACH_IOD))
+    claim("perioral", lips_reach & (rows > p[NOSE_TIP, 1]))
+    claim("forehead", rows < brow_top - 0.02 * iod)
+    chin_top = p[LOWER_LIP_BOTTOM, 1]
+    mouth_half_width = 0.5 * abs(p[MOUTH_LEFT_CORNER, 0] - p[MOUTH_RIGHT_CORNER, 0])
+    claim("chin", (rows > chin_top) & (np.abs(cols - midline_x) < mouth_half_width + 0.15 * iod))
+    cheek_band = (rows > eye_y + 0.12 * iod) & (rows < chin_top)
+    # The subject's right cheek is on the side of their right iris.
+    right_is_low_x = p[RIGHT_IRIS_CENTRE, 0] < p[LEFT_IRIS_CENTRE, 0]
+    on_right = (cols < midline_x) if right_is_low_x else (cols > midline_x)
+    claim("right_cheek", cheek_band & on_right)
+    claim("left_cheek", cheek_band & ~on_right)
+    masks["face"] = skin
+    return Zones(masks={name: masks[name] for name in ZONE_NAMES})
