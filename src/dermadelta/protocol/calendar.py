@@ -28,9 +28,7 @@ def time_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            f"unknown time zone {name!r} (use an IANA name like Europe/London)"
-        ) from None
+        raise InputError(f"unknown time zone {name!r} (use an IANA name like Europe/London)") from None
 
 
 def local_time(day: dt.date, hhmm: str, zone: ZoneInfo) -> dt.datetime:
@@ -74,16 +72,13 @@ def plan_calendar(
         event.add("uid", f"{key}-session-{session.number}@dermadelta")
         event.add("dtstamp", utc_stamp)
         event.add("dtstart", start)
-        event.add(
-            "dtend", start + dt.timedelta(minutes=timing.numbing_minutes + timing.treatment_minutes)
-        )
+        event.add("dtend", start + dt.timedelta(minutes=timing.numbing_minutes + timing.treatment_minutes))
         event.add("summary", f"Microneedling session {session.number} of {len(plan.sessions)}")
         event.add("location", clinic)
         depths = ", ".join(f"{d.zone} {d.depth_mm} mm" for d in session.depths)
         event.add(
             "description",
-            f"Numbing cream {timing.numbing_minutes} min, then treatment. Depths: {depths}. "
-            "Arrive without make-up.",
+            f"Numbing cream {timing.numbing_minutes} min, then treatment. Depths: {depths}. Arrive without make-up.",
         )
         for before, text in (
             (dt.timedelta(days=1), "tomorrow"),

@@ -89,9 +89,7 @@ def task_days(task: CareTask, band: DepthBand) -> tuple[int, int]:
     return task.first_day, task.last_day
 
 
-def session_care(
-    session: int, day: dt.date, depth_mm: float, *, rules: RuleBook | None = None
-) -> SessionCare:
+def session_care(session: int, day: dt.date, depth_mm: float, *, rules: RuleBook | None = None) -> SessionCare:
     """Care for one session on ``day`` whose deepest needle is ``depth_mm``."""
     book = rules or load_rulebook()
     band = book.depth_band(depth_mm)
@@ -139,6 +137,4 @@ def session_care(
 
 def care_schedule(plan: Plan, *, rules: RuleBook | None = None) -> CareSchedule:
     """Pre-care and aftercare for every session of ``plan``."""
-    return CareSchedule(
-        tuple(session_care(s.number, s.date, s.max_depth_mm, rules=rules) for s in plan.sessions)
-    )
+    return CareSchedule(tuple(session_care(s.number, s.date, s.max_depth_mm, rules=rules) for s in plan.sessions))

@@ -167,26 +167,24 @@ def make_plan(
         for zone in target.zones:
             book.zone(zone)
             if zone not in concern.zones:
-                raise InputError(
-                    f"{concern.id} is not treated on the {zone} (zones: {', '.join(concern.zones)})"
-                )
+                raise InputError(f"{concern.id} is not treated on the {zone} (zones: {', '.join(concern.zones)})")
     weekdays = tuple(sorted(set(working_days)))
     if not weekdays or not all(0 <= d <= 6 for d in weekdays):
         raise InputError("working days must be weekday numbers 0 (Monday) to 6 (Sunday)")
     notes: list[str] = []
 
     not_before = start
+    if screening is not None and "conservative_depth" in screening.plan_effects:
+        conservative = True
+        notes.append("conservative depths (lower half of each range) because of the screening")
     if screening is not None:
         allowed = screening.treatable_from
         if allowed is None:
             raise InputError(
-                f"screening verdict is {screening.verdict} without a safe date: "
-                "no plan until it is resolved"
+                f"screening verdict is {screening.verdict} without a safe date: no plan until it is resolved"
             )
         if allowed > start:
-            notes.append(
-                f"starts on or after {allowed.isoformat()} because of the screening washout"
-            )
+            notes.append(f"starts on or after {allowed.isoformat()} because of the screening washout")
         not_before = max(start, allowed)
 
     min_interval_weeks = max(c.interval_weeks_min for c in concerns)
@@ -206,14 +204,10 @@ def make_plan(
     if sessions is None:
         sessions = max(c.sessions_default for c in concerns)
     elif not 1 <= sessions <= n_max:
-        raise InputError(
-            f"sessions must be between 1 and {n_max} for these concerns, not {sessions}"
-        )
+        raise InputError(f"sessions must be between 1 and {n_max} for these concerns, not {sessions}")
     n_min = max(c.sessions_min for c in concerns)
     if sessions < n_min:
-        notes.append(
-            f"{sessions} sessions is fewer than the usual {n_min}: expect less improvement"
-        )
+        notes.append(f"{sessions} sessions is fewer than the usual {n_min}: expect less improvement")
 
     depth_plan = _depth_plan(targets, book, device=kit.id, explicit=depth_mm or {})
     chosen_addons = _addons(addons, concerns, book, notes)
@@ -329,9 +323,7 @@ def _depth_plan(
     return rows
 
 
-def _depth_for(
-    low: float, high: float, index: int, sessions: int, conservative: bool, fixed: float | None
-) -> float:
+def _depth_for(low: float, high: float, index: int, sessions: int, conservative: bool, fixed: float | None) -> float:
     """Depth for session ``index``: a ramp from ``low`` to ``high`` over the first sessions."""
     if fixed is not None:
         return fixed
@@ -344,9 +336,7 @@ def _depth_for(
     return round(steps * DEPTH_STEP_MM, 2)
 
 
-def _addons(
-    requested: Sequence[str], concerns: Sequence[Any], book: RuleBook, notes: list[str]
-) -> tuple[str, ...]:
+def _addons(requested: Sequence[str], concerns: Sequence[Any], book: RuleBook, notes: list[str]) -> tuple[str, ...]:
     concern_ids = {c.id for c in concerns}
     for addon_id in requested:
         addon = book.addon(addon_id)
@@ -365,9 +355,7 @@ def _forward(count: int, first: dt.date, gap: dt.timedelta, on_or_after: Any) ->
     return dates
 
 
-def _working_on_or_before(
-    day: dt.date, weekdays: Sequence[int], closed: Collection[dt.date]
-) -> dt.date:
+def _working_on_or_before(day: dt.date, weekdays: Sequence[int], closed: Collection[dt.date]) -> dt.date:
     for _ in range(366):
         if day.weekday() in weekdays and day not in closed:
             return day
@@ -404,8 +392,7 @@ def _fit_event(
             EventFit(
                 event,
                 True,
-                f"last session {dates[-1].isoformat()} leaves "
-                f"{(event - dates[-1]).days} days before the event",
+                f"last session {dates[-1].isoformat()} leaves {(event - dates[-1]).days} days before the event",
                 latest,
             ),
             sessions,

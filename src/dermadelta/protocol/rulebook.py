@@ -26,6 +26,8 @@ OUTCOMES = ("go", "caution", "defer", "refer")
 QUESTION_TYPES = ("boolean", "date", "choice", "integer", "zones", "zone_dates")
 REGIONS = ("face", "body")
 PHASES = ("pre", "post")
+#: What a screening finding may change in the plan.
+PLAN_EFFECTS = ("conservative_depth",)
 
 #: The kinds of table a rules file may hold, and the file each ships in.
 KIND_FILES = {
@@ -113,6 +115,7 @@ class Rule:
     washout_months: int = 0
     washout_days: int = 0
     reassess_days: int | None = None
+    plan_effect: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,9 +234,7 @@ class _Source:
                     return index + 1
         return start + 1
 
-    def error(
-        self, reason: str, kind: str, name: str | None = None, key: str | None = None
-    ) -> InputError:
+    def error(self, reason: str, kind: str, name: str | None = None, key: str | None = None) -> InputError:
         return InputError(f"{self.path}:{self.line_of(kind, name, key)}: {reason}")
 
 
@@ -376,9 +377,7 @@ def _named_tables(source: _Source, kind: str) -> Iterable[tuple[str, Any]]:
         raise source.error(f"[{kind}] must hold named tables like [{kind}.name]", kind)
     for name, table in tables.items():
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-            raise source.error(
-                f"[{kind}.{name}]: names are lower-case letters, digits and underscores", kind, name
-            )
+            raise source.error(f"[{kind}.{name}]: names are lower-case letters, digits and underscores", kind, name)
         yield name, table
 
 
@@ -390,9 +389,7 @@ def _zones(source: _Source) -> dict[str, Zone]:
     for name, table in _named_tables(source, "zone"):
         f = _Fields(source, "zone", name, table)
         low, high = f.depth_pair()
-        zones[name] = Zone(
-            name, f.text("label"), f.choice("region", REGIONS), low, high, f.text("source")
-        )
+        zones[name] = Zone(name, f.text("label"), f.choice("region", REGIONS), low, high, f.text("source"))
         f.finish()
     return zones
 
@@ -401,9 +398,7 @@ def _devices(source: _Source) -> dict[str, Device]:
     devices = {}
     for name, table in _named_tables(source, "device"):
         f = _Fields(source, "device", name, table)
-        devices[name] = Device(
-            name, f.text("label"), f.number("max_mm"), f.boolean("professional"), f.text("source")
-        )
+        devices[name] = Device(name, f.text("label"), f.number("max_mm"), f.boolean("professional"), f.text("source"))
         f.finish()
     return devices
 
@@ -432,13 +427,9 @@ def _concerns(source: _Source) -> dict[str, Concern]:
         )
         f.finish()
         if not 1 <= concern.sessions_min <= concern.sessions_default <= concern.sessions_max <= 12:
-            raise f.fail(
-                "needs 1 <= sessions_min <= sessions_default <= sessions_max <= 12", "sessions_min"
-            )
+            raise f.fail("needs 1 <= sessions_min <= sessions_default <= sessions_max <= 12", "sessions_min")
         if not 1 <= concern.interval_weeks_min <= concern.interval_weeks_max:
-            raise f.fail(
-                "needs 1 <= interval_weeks_min <= interval_weeks_max", "interval_weeks_min"
-            )
+            raise f.fail("needs 1 <= interval_weeks_min <= interval_weeks_max", "interval_weeks_min")
         if not 1 <= concern.maintenance_months_min <= concern.maintenance_months_max:
             raise f.fail(
                 "needs 1 <= maintenance_months_min <= maintenance_months_max",
@@ -494,6 +485,7 @@ def _rules(source: _Source) -> dict[str, Rule]:
             washout_months=f.integer("washout_months", 0),
             washout_days=f.integer("washout_days", 0),
             reassess_days=f.optional_integer("reassess_days"),
+            plan_effect=f.choice("plan_effect", PLAN_EFFECTS) if "plan_effect" in table else None,
         )
         f.finish()
     return rules
@@ -559,19 +551,13 @@ def _tasks(source: _Source) -> dict[str, CareTask]:
         )
         f.finish()
         if task.first_day > task.last_day:
-            raise f.fail(
-                f"first_day {task.first_day} is after last_day {task.last_day}", "first_day"
-            )
+            raise f.fail(f"first_day {task.first_day} is after last_day {task.last_day}", "first_day")
         if task.depth_extends and task.depth_shifts:
-            raise f.fail(
-                "a task either extends (ends later) or shifts with depth, not both", "depth_shifts"
-            )
+            raise f.fail("a task either extends (ends later) or shifts with depth, not both", "depth_shifts")
         if task.phase == "pre" and task.last_day > 0:
             raise f.fail("a pre-care task must end by the session day (last_day <= 0)", "last_day")
         if task.phase == "post" and task.first_day < 0:
-            raise f.fail(
-                "an aftercare task cannot start before the session (first_day >= 0)", "first_day"
-            )
+            raise f.fail("an aftercare task cannot start before the session (first_day >= 0)", "first_day")
         tasks[name] = task
     return tasks
 
@@ -604,21 +590,15 @@ def _check_references(book: RuleBook, owner: Mapping[str, _Source]) -> None:
                 raise fail("concern", concern.id, "zones", f"references unknown zone {zone!r}")
         for addon_id in concern.addons:
             if addon_id not in book.addons:
-                raise fail(
-                    "concern", concern.id, "addons", f"references unknown add-on {addon_id!r}"
-                )
+                raise fail("concern", concern.id, "addons", f"references unknown add-on {addon_id!r}")
     for addon in book.addons.values():
         for concern_id in addon.concerns:
             if concern_id not in book.concerns:
-                raise fail(
-                    "addon", addon.id, "concerns", f"references unknown concern {concern_id!r}"
-                )
+                raise fail("addon", addon.id, "concerns", f"references unknown concern {concern_id!r}")
     for rule in book.rules.values():
         question = book.questions.get(rule.question)
         if question is None:
-            raise fail(
-                "rule", rule.id, "question", f"references unknown question {rule.question!r}"
-            )
+            raise fail("rule", rule.id, "question", f"references unknown question {rule.question!r}")
         reason = _rule_shape_problem(rule, question)
         if reason:
             raise fail("rule", rule.id, "question", reason)
@@ -669,7 +649,11 @@ def load_rulebook(overrides: Sequence[str | Path] = ()) -> RuleBook:
     """
     if not overrides:
         return _default_rulebook()
-    return _build([*_packaged_sources(), *(_read(Path(p)) for p in overrides)])
+    extra = [_read(Path(p)) for p in overrides]
+    for source in extra:
+        if not source.data:
+            raise InputError(f"{source.path}:1: the file defines no rules tables")
+    return _build([*_packaged_sources(), *extra])
 
 
 @lru_cache(maxsize=1)

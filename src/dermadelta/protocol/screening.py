@@ -48,6 +48,7 @@ class Finding:
     reason: str
     source: str
     until: dt.date | None = None
+    plan_effect: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,11 @@ class Screening:
     zones: tuple[str, ...]
     earliest_date: dt.date | None = None
     unanswered: tuple[str, ...] = field(default=())
+
+    @property
+    def plan_effects(self) -> frozenset[str]:
+        """Changes to the plan asked for by the findings (e.g. conservative depths)."""
+        return frozenset(f.plan_effect for f in self.findings if f.plan_effect)
 
     @property
     def treatable_from(self) -> dt.date | None:
@@ -123,7 +129,7 @@ def _apply(rule: Rule, question: Question, intake: Intake) -> Finding | None:
         return None
 
     def found(until: dt.date | None = None) -> Finding:
-        return Finding(rule.id, rule.outcome, rule.reason, rule.source, until)
+        return Finding(rule.id, rule.outcome, rule.reason, rule.source, until, rule.plan_effect)
 
     if question.type == "boolean":
         if answer is not rule.equals:
@@ -180,9 +186,7 @@ def parse_intake(
     """
     book = rules or load_rulebook()
     if not isinstance(data, dict):
-        raise InputError(
-            "intake must be a JSON object with 'answers' (and optional 'zones', 'date')"
-        )
+        raise InputError("intake must be a JSON object with 'answers' (and optional 'zones', 'date')")
     unknown_keys = sorted(set(data) - {"answers", "zones", "date", "patient"})
     if unknown_keys:
         raise InputError(f"intake has unknown key {unknown_keys[0]!r}")
@@ -241,7 +245,5 @@ def _parse_answer(question: Question, value: object, book: RuleBook, on: dt.date
 def _past_date(value: object, what: str, on: dt.date) -> dt.date:
     day = parse_date(value, what)
     if day > on:
-        raise InputError(
-            f"{what}: {day.isoformat()} is after the consultation date {on.isoformat()}"
-        )
+        raise InputError(f"{what}: {day.isoformat()} is after the consultation date {on.isoformat()}")
     return day

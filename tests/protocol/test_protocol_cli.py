@@ -1,0 +1,178 @@
+"""The screen, plan, intake and rules commands: outputs, files, one-line errors with status 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from dermadelta import cli
+
+
+@pytest.fixture(autouse=True)
+def only_protocol_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The imaging commands are another module's concern; keep these tests independent of them.
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("dermadelta.commands.protocol",))
+
+
+@pytest.fixture
+def intake(tmp_path: Path) -> Path:
+    path = tmp_path / "intake.json"
+    path.write_text(
+        json.dumps(
+            {
+                "date": "2027-01-10",
+                "zones": ["left_cheek"],
+                "answers": {"age": 34, "fitzpatrick": "II", "isotretinoin_last_dose": "2026-09-15"},
+            }
+        )
+    )
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_screen_prints_the_verdict_and_the_date(capsys, intake: Path) -> None:
+    status, out, _ = run(capsys, "screen", str(intake))
+    assert status == 0
+    assert out.startswith("DEFER until 2027-03-15")
+
+
+def test_screen_json_is_the_library_result(capsys, intake: Path) -> None:
+    status, out, _ = run(capsys, "screen", str(intake), "--json", "--zones", "nose")
+    data = json.loads(out)
+    assert status == 0 and data["verdict"] == "defer" and data["zones"] == ["nose"]
+
+
+def test_plan_writes_json_ics_and_html(capsys, intake: Path, tmp_path: Path) -> None:
+    ics, html = tmp_path / "plan.ics", tmp_path / "handout.html"
+    status, out, _ = run(
+        capsys,
+        "plan",
+        "--concern",
+        "acne_scars_rolling:left_cheek",
+        "--start",
+        "2027-01-10",
+        "--intake",
+        str(intake),
+        "--tz",
+        "Europe/London",
+        "--json",
+        "--ics",
+        str(ics),
+        "--html",
+        str(html),
+    )
+    data = json.loads(out)
+    assert status == 0
+    assert data["plan"]["sessions"][0]["date"] == "2027-03-15"
+    assert data["screening"]["verdict"] == "defer"
+    assert len(icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")) > 4
+    assert "Session 1: 2027-03-15" in html.read_text()
+
+
+def test_intake_exports_the_fhir_questionnaire_and_response(capsys, intake: Path) -> None:
+    status, out, _ = run(capsys, "intake")
+    assert status == 0 and json.loads(out)["resourceType"] == "Questionnaire"
+    status, out, _ = run(capsys, "intake", str(intake))
+    assert status == 0 and json.loads(out)["resourceType"] == "QuestionnaireResponse"
+
+
+def test_rules_check_accepts_the_packaged_files(capsys) -> None:
+    from dermadelta.protocol.rulebook import packaged_rules_dir
+
+    status, out, _ = run(capsys, "rules", "check", *map(str, sorted(packaged_rules_dir().glob("*.toml"))))
+    assert status == 0 and out.startswith("ok: 15 zones")
+
+
+def test_rules_list_shows_sources(capsys) -> None:
+    status, out, _ = run(capsys, "rules", "list", "rules")
+    assert status == 0 and "isotretinoin" in out and "DESIGN.md" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["plan", "--concern", "freckles", "--start", "2027-01-10"], "unknown concern 'freckles'"),
+        (
+            ["plan", "--concern", "texture:earlobe", "--start", "2027-01-10"],
+            "unknown zone 'earlobe'",
+        ),
+        (["plan", "--concern", "texture", "--start", "2027-02-30"], "not a real date"),
+        (
+            ["plan", "--concern", "texture:nose", "--start", "2027-01-10", "--depth", "nose=0.75"],
+            "above the zone cap of 0.5 mm",
+        ),
+        (
+            ["plan", "--concern", "texture:nose", "--start", "2027-01-10", "--depth", "nose"],
+            "ZONE=MILLIMETRES",
+        ),
+        (
+            ["plan", "--concern", "texture:nose", "--start", "2027-01-10", "--event", "2026-01-01"],
+            "not after the first possible session",
+        ),
+        (
+            [
+                "plan",
+                "--concern",
+                "texture:nose",
+                "--start",
+                "2027-01-10",
+                "--working-days",
+                "mon-funday",
+            ],
+            "working days",
+        ),
+        (
+            ["plan", "--concern", "texture:nose", "--start", "2027-01-10", "--tz", "Nowhere/Land"],
+            "unknown time zone",
+        ),
+        (
+            ["plan", "--concern", "texture:nose", "--start", "2027-01-10", "--pdf", "out.docx"],
+            "must end in .html or .pdf",
+        ),
+    ],
+)
+def test_bad_arguments_give_one_line_and_status_2(capsys, argv: list[str], message: str) -> None:
+    status, out, err = run(capsys, *argv)
+    assert status == 2
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("dermadelta: error: ")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "malformed JSON"),
+        (b"\xff\xfe binary", "not UTF-8"),
+        (b"[1, 2, 3]", "must be a JSON object"),
+        (b'{"answers": {"age": "old"}}', "whole number"),
+        (
+            b'{"date": "2027-01-10", "answers": {"laser_last": "2030-01-01"}}',
+            "after the consultation date",
+        ),
+    ],
+)
+def test_broken_intake_files_give_one_line_and_status_2(capsys, tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "intake.json"
+    path.write_bytes(content)
+    status, _, err = run(capsys, "screen", str(path))
+    assert status == 2 and message in err and err.count("\n") == 1
+
+
+def test_a_missing_intake_file_gives_status_2(capsys, tmp_path: Path) -> None:
+    status, _, err = run(capsys, "screen", str(tmp_path / "absent.json"))
+    assert status == 2 and "cannot read" in err
+
+
+def test_a_broken_rules_file_gives_its_line_and_status_2(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "zones.toml"
+    path.write_text('[zone.nose]\nlabel = "Nose"\nmin_mm = 0.5\nmax_mm = 0.25\n')
+    status, _, err = run(capsys, "rules", "check", str(path))
+    assert status == 2 and f"{path}:3:" in err
