@@ -1,0 +1,267 @@
+"""Measured against expected: is the patient ahead, on track or behind, per metric?
+
+Measurements are plain data (metric, day since the first session, baseline
+value, change and its minimal detectable change), as produced by the imaging
+comparison; this module never imports the imaging library. Every metric is
+"higher = more of the concern" except ``tone_ita`` (higher = lighter).
+
+A change is compared with the expected band widened by its MDC: inside is
+``on_track``; a larger improvement is ``ahead``; a smaller one (or a worsening)
+is ``behind``. A measurement cannot be judged closer than its own MDC.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dermadelta.errors import InputError
+from dermadelta.outcomes.model import (
+    REDNESS_VISIBLE,
+    Course,
+    ModelParams,
+    Patient,
+    expected_redness,
+    improvement_band,
+    load_params,
+)
+from dermadelta.protocol.rulebook import RuleBook, load_rulebook
+
+METRICS = (
+    "redness",
+    "pigmentation",
+    "tone_ita",
+    "unevenness",
+    "texture",
+    "pores",
+    "wrinkles",
+    "spots",
+)
+#: Which response groups (concern outcomes) each metric measures, most specific first.
+METRIC_RESPONSES: Mapping[str, tuple[str, ...]] = {
+    "texture": (
+        "texture",
+        "acne_scars_rolling",
+        "acne_scars_boxcar",
+        "acne_scars_icepick",
+        "striae_red",
+        "striae_white",
+    ),
+    "pores": ("pores", "texture"),
+    "wrinkles": ("wrinkles", "laxity"),
+    "pigmentation": ("pigmentation", "tone"),
+    "spots": ("pigmentation",),
+    "unevenness": ("pigmentation", "tone"),
+    "tone_ita": ("pigmentation", "tone"),
+    "redness": (),
+}
+STATUSES = ("ahead", "on_track", "behind")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    metric: str
+    day: float
+    delta: float
+    mdc: float
+    before: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise InputError(f"unknown metric {self.metric!r} (known: {', '.join(METRICS)})")
+        numbers = [self.day, self.delta, self.mdc] + ([self.before] if self.before is not None else [])
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in numbers):
+            raise InputError(f"{self.metric}: day, delta, mdc and before must be finite numbers")
+        if self.mdc < 0:
+            raise InputError(f"{self.metric}: the minimal detectable change cannot be negative")
+        if self.day < 0:
+            raise InputError(f"{self.metric}: day {self.day} is before the first session")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    metric: str
+    day: float
+    status: str
+    measured: float
+    expected_low: float
+    expected_high: float
+    mdc: float
+    response: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "day": self.day,
+            "status": self.status,
+            "measured_delta": self.measured,
+            "expected_delta": [self.expected_low, self.expected_high],
+            "mdc": self.mdc,
+            "response": self.response,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Progress:
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def latest(self) -> dict[str, Verdict]:
+        """The verdict of each metric's most recent measurement."""
+        latest: dict[str, Verdict] = {}
+        for verdict in sorted(self.verdicts, key=lambda v: v.day):
+            latest[verdict.metric] = verdict
+        return latest
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "dermadelta.progress/1",
+            "latest": {m: v.to_dict() for m, v in self.latest.items()},
+            "all": [v.to_dict() for v in self.verdicts],
+        }
+
+
+def response_for(metric: str, responses: Sequence[str]) -> str | None:
+    """The treated response group a metric measures, or None if it measures none of them."""
+    for response in METRIC_RESPONSES[metric]:
+        if response in responses:
+            return response
+    return None
+
+
+def expected_delta(
+    metric: str,
+    day: float,
+    before: float | None,
+    *,
+    courses: Mapping[str, Course],
+    patient: Patient | None = None,
+    params: ModelParams | None = None,
+) -> tuple[float, float, str | None]:
+    """Expected change of ``metric`` on ``day`` as (low, high) in the metric's units.
+
+    Negative is improvement for every metric except ``tone_ita``. ``tone_ita``
+    has no calibrated scale: only a darkening beyond the MDC is judged.
+    """
+    response = response_for(metric, list(courses))
+    if response is None or metric in ("redness", "tone_ita"):
+        return 0.0, 0.0, response
+    if before is None:
+        raise InputError(f"{metric}: the baseline value ('before') is needed to judge progress")
+    band = improvement_band(response, courses[response], [day], patient=patient, params=params)
+    scale = abs(before)
+    return -float(band.high[0]) * scale, -float(band.low[0]) * scale, response
+
+
+def deepest(courses: Mapping[str, Course]) -> Course:
+    """The course with the deepest needle: it sets the redness to expect."""
+    if not courses:
+        raise InputError("no treated concerns to judge progress against")
+    return max(courses.values(), key=lambda c: max(c.depths_mm))
+
+
+def judge(
+    measurement: Measurement,
+    *,
+    courses: Mapping[str, Course],
+    patient: Patient | None = None,
+    params: ModelParams | None = None,
+    rules: RuleBook | None = None,
+) -> Verdict:
+    """Ahead, on track or behind for one measurement."""
+    m = measurement
+    p = params or load_params()
+    low, high, response = expected_delta(m.metric, m.day, m.before, courses=courses, patient=patient, params=p)
+    if m.metric == "redness":
+        book = rules or load_rulebook()
+        red = float(expected_redness(deepest(courses), [m.day], rules=book)[0])
+        if red >= REDNESS_VISIBLE:
+            return Verdict(
+                m.metric,
+                m.day,
+                "on_track",
+                m.delta,
+                0.0,
+                math.inf,
+                m.mdc,
+                None,
+                "redness is expected this soon after a session",
+            )
+        low, high = 0.0, 0.0
+    if m.metric == "tone_ita":
+        status = "behind" if m.delta < -m.mdc else "on_track"
+        reason = (
+            "skin darker than at baseline by more than the MDC: check for post-inflammatory hyperpigmentation"
+            if status == "behind"
+            else "no darkening beyond the MDC (ITA has no calibrated expected size)"
+        )
+        return Verdict(m.metric, m.day, status, m.delta, 0.0, 0.0, m.mdc, response, reason)
+    if m.delta < low - m.mdc:
+        status, reason = "ahead", "improved more than the expected band, beyond the MDC"
+    elif m.delta > high + m.mdc:
+        status, reason = "behind", "improved less than the expected band, beyond the MDC"
+    else:
+        status, reason = "on_track", "within the expected band, allowing for the MDC"
+    return Verdict(m.metric, m.day, status, m.delta, low, high, m.mdc, response, reason)
+
+
+def progress(
+    measurements: Sequence[Measurement],
+    *,
+    courses: Mapping[str, Course],
+    patient: Patient | None = None,
+    params: ModelParams | None = None,
+    rules: RuleBook | None = None,
+) -> Progress:
+    """Verdicts for every measurement, in the order given.
+
+    ``courses`` maps each treated response group (a concern's ``outcome``) to its
+    course; a metric is judged against the course of the group it measures.
+    """
+    if not measurements:
+        raise InputError("no measurements to judge")
+    return Progress(tuple(judge(m, courses=courses, patient=patient, params=params, rules=rules) for m in measurements))
+
+
+def measurements_from_compare(compare: Mapping[str, Any], *, day: float, zone: str = "face") -> list[Measurement]:
+    """Measurements of one zone from a ``dermadelta.compare/1`` JSON object.
+
+    Metrics the comparison could not measure are skipped.
+    """
+    zones = compare.get("zones")
+    if not isinstance(zones, Mapping) or zone not in zones:
+        raise InputError(f"comparison has no zone {zone!r}")
+    found = []
+    for metric, values in zones[zone].items():
+        if metric not in METRICS or not isinstance(values, Mapping):
+            continue
+        if values.get("change") == "not_measurable":
+            continue
+        try:
+            found.append(
+                Measurement(metric, float(day), float(values["delta"]), float(values["mdc"]), float(values["before"]))
+            )
+        except (KeyError, TypeError, ValueError):
+            raise InputError(f"comparison {zone}/{metric} lacks before, delta or mdc") from None
+    return found
+
+
+def expected_curve(
+    metric: str,
+    before: float | None,
+    days: Sequence[float] | np.ndarray,
+    *,
+    courses: Mapping[str, Course],
+    patient: Patient | None = None,
+    params: ModelParams | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Low and high expected change over ``days`` (for plots)."""
+    pairs = [expected_delta(metric, d, before, courses=courses, patient=patient, params=params)[:2] for d in days]
+    array = np.array(pairs, dtype=np.float64).reshape(-1, 2)
+    return array[:, 0], array[:, 1]
