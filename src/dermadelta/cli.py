@@ -17,6 +17,7 @@ from dermadelta.errors import DermadeltaError
 COMMAND_MODULES = (
     "dermadelta.commands.imaging",
     "dermadelta.commands.protocol",
+    "dermadelta.commands.outcomes",
 )
 
 EXIT_USAGE = 2
