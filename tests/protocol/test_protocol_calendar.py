@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dermadelta.errors import InputError
 from dermadelta.protocol.calendar import plan_calendar
@@ -100,3 +102,17 @@ def test_it_refuses_unknown_time_zones_and_naive_stamps() -> None:
         plan_calendar(plan, care, tz="../../etc/passwd", stamp=STAMP)
     with pytest.raises(InputError, match="timezone-aware"):
         plan_calendar(plan, care, tz="UTC", stamp=dt.datetime(2027, 1, 1))
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    tz=st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"]),
+    start=st.dates(dt.date(2026, 1, 1), dt.date(2031, 12, 31)),
+)
+def test_every_session_starts_at_ten_local_in_any_zone_and_season(tz: str, start: dt.date) -> None:
+    zone = ZoneInfo(tz)
+    for event in sessions(export(start, tz=tz)):
+        begins = event["DTSTART"].dt
+        assert begins.tzinfo is not None
+        assert begins.astimezone(zone).time() == dt.time(10, 0)
+        assert begins.astimezone(zone).date() >= start

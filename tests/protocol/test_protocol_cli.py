@@ -150,6 +150,9 @@ def test_bad_arguments_give_one_line_and_status_2(capsys, argv: list[str], messa
     ("content", "message"),
     [
         (b"{not json", "malformed JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b"", "malformed JSON"),
+        (b'{"answers": {"age": 1e999}}', "whole number"),
         (b"\xff\xfe binary", "not UTF-8"),
         (b"[1, 2, 3]", "must be a JSON object"),
         (b'{"answers": {"age": "old"}}', "whole number"),

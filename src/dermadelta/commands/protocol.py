@@ -83,6 +83,8 @@ def read_json(path: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(f"{path}:{error.lineno}: malformed JSON: {error.msg}") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply") from None
 
 
 def _load_intake(args: argparse.Namespace, path: str) -> Any:
