@@ -1,0 +1,332 @@
+"""The before/after report: aligned photos, a slider, change heatmaps, the zone table, quality notes.
+
+One self-contained HTML file (images inlined as data URIs, CSS and a little plain
+JavaScript inline, nothing fetched from anywhere) that a patient can open, or the
+same content as a PDF. Every string that comes from the input goes through Jinja's
+autoescaping.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dermadelta.imaging.colour import linear_to_srgb
+from dermadelta.imaging.compare import MetricChange
+from dermadelta.imaging.metrics import METRICS
+from dermadelta.imaging.zones import ZONE_NAMES
+from dermadelta.reports.change_maps import DEFAULT_SIGMA_MM, local_change
+from dermadelta.reports.pdf import write_html_or_pdf
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from dermadelta.imaging.pipeline import Analysis, Comparison
+
+DEFAULT_TITLE = "Before and after: measured skin changes"
+PHOTO_WIDTH_PX = 520
+HEATMAP_WIDTH_PX = 240
+JPEG_QUALITY = 88
+#: Diverging: blue where the value went down, red where it went up, pale where it did not move.
+CHANGE_COLORMAP = "RdBu_r"
+#: The registration target of the design: landmarks within 1 % of the inter-ocular distance.
+RESIDUAL_TARGET_IOD = 0.01
+#: A colour correction larger than this means the lighting differed a lot between the photos.
+LARGE_COLOUR_GAIN = 0.10
+
+# Zones in the order a reader scans a face, the whole face first.
+ZONE_ORDER = ("face", *(z for z in ZONE_NAMES if z != "face"))
+ZONE_LABELS: dict[str, str] = {
+    "face": "whole face",
+    "forehead": "forehead",
+    "nose": "nose",
+    "left_cheek": "left cheek (patient's left)",
+    "right_cheek": "right cheek (patient's right)",
+    "chin": "chin",
+    "perioral": "around the mouth",
+    "left_periorbital": "around the left eye (patient's left)",
+    "right_periorbital": "around the right eye (patient's right)",
+}
+METRIC_LABELS: dict[str, str] = {
+    "redness": "Redness",
+    "pigmentation": "Pigmentation",
+    "tone_ita": "Skin tone (ITA)",
+    "unevenness": "Uneven tone",
+    "texture": "Texture (roughness)",
+    "pores": "Pores",
+    "wrinkles": "Lines and wrinkles",
+    "spots": "Brown spots",
+}
+#: Plain words for (an increase, a decrease) of each metric.
+CHANGE_WORDS: dict[str, tuple[str, str]] = {
+    "redness": ("more redness", "less redness"),
+    "pigmentation": ("more pigmentation", "less pigmentation"),
+    "tone_ita": ("lighter tone", "darker tone"),
+    "unevenness": ("more uneven tone", "more even tone"),
+    "texture": ("rougher texture", "smoother texture"),
+    "pores": ("more visible pores", "fewer visible pores"),
+    "wrinkles": ("more lines", "fewer lines"),
+    "spots": ("more brown spots", "fewer brown spots"),
+}
+#: Area fractions read better as a percentage of the skin.
+_DISPLAY_SCALE: dict[str, tuple[float, str]] = {
+    "pores": (100.0, "% of skin"),
+    "spots": (100.0, "% of skin"),
+}
+NO_CHANGE_WORDS = "no detectable change"
+
+Tone = Literal["better", "worse", "neutral", "same", "unknown"]
+T = TypeVar("T")
+
+
+def zone_label(zone: str) -> str:
+    return ZONE_LABELS.get(zone, zone.replace("_", " "))
+
+
+def display_unit(metric: str) -> str:
+    return _DISPLAY_SCALE.get(metric, (1.0, METRICS[metric].unit))[1]
+
+
+def _display_scale(metric: str) -> float:
+    return _DISPLAY_SCALE.get(metric, (1.0, ""))[0]
+
+
+def verdict_words(metric: str, change: MetricChange) -> str:
+    """The verdict in plain words, e.g. "more redness" or "could not be measured: <reason>"."""
+    if change.change == "increased":
+        return CHANGE_WORDS[metric][0]
+    if change.change == "decreased":
+        return CHANGE_WORDS[metric][1]
+    if change.change == "none":
+        return NO_CHANGE_WORDS
+    return f"could not be measured: {change.reason}" if change.reason else "could not be measured"
+
+
+def _tone(metric: str, change: MetricChange) -> Tone:
+    """Whether a verdict is good news: every metric but ``tone_ita`` is "higher = more of the concern"."""
+    if change.change == "none":
+        return "same"
+    if change.change == "not_measurable":
+        return "unknown"
+    if metric == "tone_ita":
+        return "neutral"
+    return "worse" if change.change == "increased" else "better"
+
+
+def _number(value: float | None, metric: str, *, signed: bool = False) -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    scaled = value * _display_scale(metric)
+    return f"{scaled:+.2f}" if signed else f"{scaled:.2f}"
+
+
+def _require(value: T | None, what: str) -> T:
+    if value is None:
+        raise ValueError(f"a measured comparison lacks its {what}")
+    return value
+
+
+# --- images ---------------------------------------------------------------------------------
+
+
+def _data_uri(rgb: NDArray[np.uint8], *, image_format: Literal["JPEG", "PNG"]) -> str:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    options: dict[str, Any] = {"quality": JPEG_QUALITY, "optimize": True} if image_format == "JPEG" else {}
+    Image.fromarray(rgb).save(buffer, format=image_format, **options)
+    mime = "image/jpeg" if image_format == "JPEG" else "image/png"
+    return f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
+
+
+def _to_uint8(srgb: NDArray[np.float32], *, width: int) -> NDArray[np.uint8]:
+    """sRGB in [0, 1] to 8 bits, downscaled (never up) to ``width`` pixels."""
+    from PIL import Image
+
+    image = Image.fromarray(np.round(np.clip(srgb, 0, 1) * 255).astype(np.uint8))
+    if image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+    return np.asarray(image)
+
+
+def _photo_uri(analysis: Analysis) -> str:
+    standardized = _require(analysis.standardized, "canonical face")
+    return _data_uri(_to_uint8(linear_to_srgb(standardized.linear), width=PHOTO_WIDTH_PX), image_format="JPEG")
+
+
+@cache
+def _colour_bar_uri() -> str:
+    from matplotlib import colormaps
+
+    ramp = colormaps[CHANGE_COLORMAP](np.linspace(0, 1, 256))[:, :3]
+    bar = np.repeat(ramp[None, :, :], 12, axis=0)
+    return _data_uri(np.round(bar * 255).astype(np.uint8), image_format="PNG")
+
+
+def _heatmap_rgb(lightness: NDArray[np.float32], change: NDArray[np.float32], *, limit: float) -> NDArray[np.float32]:
+    """The face in grey with the change coloured on the skin, more opaque where it is larger."""
+    from matplotlib import colormaps
+
+    grey = np.float32(0.2) + np.float32(0.65) * np.clip(lightness / 100, 0, 1)
+    skin = np.isfinite(change)
+    grey = np.where(skin, grey, grey * np.float32(0.55))  # darker off the skin: not measured there
+    filled = np.where(skin, change, 0).astype(np.float32)
+    colour = colormaps[CHANGE_COLORMAP](np.clip(0.5 + filled / (2 * limit), 0, 1))[..., :3].astype(np.float32)
+    alpha = (np.float32(0.9) * np.clip(np.abs(filled) / limit, 0, 1))[..., None]
+    return (grey[..., None] * (1 - alpha) + colour * alpha).astype(np.float32)
+
+
+def _heatmap(comparison: Comparison, metric: str) -> dict[str, Any]:
+    spec = METRICS[metric]
+    face = comparison.zones["face"][metric]
+    card: dict[str, Any] = {
+        "metric": metric,
+        "label": METRIC_LABELS.get(metric, metric),
+        "description": spec.description,
+        "unit": display_unit(metric),
+        "higher": CHANGE_WORDS[metric][0],
+        "lower": CHANGE_WORDS[metric][1],
+        "verdict": verdict_words(metric, face),
+        "tone": _tone(metric, face),
+    }
+    if face.change == "not_measurable" and face.delta is None:
+        return {**card, "image": None}
+    before, after = comparison.before, comparison.after
+    standardized = _require(before.standardized, "canonical face")
+    before_maps, after_maps = _require(before.maps, "metric maps"), _require(after.maps, "metric maps")
+    skin = _require(before.zones, "zones").masks["face"]
+    scale = np.float32(_display_scale(metric))
+    change = scale * local_change(before_maps, after_maps, skin, metric, pixel_spacing_mm=standardized.pixel_spacing_mm)
+    spread = float(np.nanpercentile(np.abs(change), 99)) if np.isfinite(change).any() else 0.0
+    # Never stretch the colours beyond the detectable-change bound: noise must stay pale.
+    floor = (face.mdc or 0.0) * float(scale)
+    limit = max(spread, floor, 1e-6)
+    rgb = _heatmap_rgb(before_maps.lab[..., 0], change, limit=limit)
+    return {
+        **card,
+        "image": _data_uri(_to_uint8(rgb, width=HEATMAP_WIDTH_PX), image_format="JPEG"),
+        "limit": f"{limit:.2g}",
+    }
+
+
+# --- tables and notes -----------------------------------------------------------------------
+
+
+def _zone_rows(comparison: Comparison) -> list[dict[str, Any]]:
+    rows = []
+    for zone in ZONE_ORDER:
+        metrics = comparison.zones.get(zone, {})
+        rows.append(
+            {
+                "zone": zone_label(zone),
+                "metrics": [
+                    {
+                        "label": METRIC_LABELS.get(metric, metric),
+                        "unit": display_unit(metric),
+                        "before": _number(change.before, metric),
+                        "after": _number(change.after, metric),
+                        "delta": _number(change.delta, metric, signed=True),
+                        "mdc": _number(change.mdc, metric),
+                        "verdict": verdict_words(metric, change),
+                        "tone": _tone(metric, change),
+                    }
+                    for metric, change in metrics.items()
+                ],
+            }
+        )
+    return rows
+
+
+def _findings(comparison: Comparison) -> list[dict[str, Any]]:
+    """Each detected change in words, with the zones it was found in."""
+    found: dict[tuple[str, str], list[str]] = {}
+    tones: dict[str, Tone] = {}
+    for zone in ZONE_ORDER:
+        for metric, change in comparison.zones.get(zone, {}).items():
+            if change.change in ("increased", "decreased"):
+                words = verdict_words(metric, change)
+                found.setdefault((metric, words), []).append(zone_label(zone))
+                tones[words] = _tone(metric, change)
+    return [{"words": words, "zones": zones, "tone": tones[words]} for (_, words), zones in found.items()]
+
+
+def _photo_facts(analysis: Analysis, role: str) -> dict[str, Any]:
+    decoded, quality = analysis.inspected.decoded, analysis.quality
+    taken = decoded.metadata.get("datetime")
+    return {
+        "role": role,
+        "source": decoded.source,
+        "taken": str(taken) if taken else "",
+        "size": f"{decoded.width} x {decoded.height} px",
+        "verdict": quality.verdict,
+        "reasons": list(quality.reasons),
+        "warnings": list(quality.warnings),
+    }
+
+
+def _alignment(comparison: Comparison) -> dict[str, Any] | None:
+    if comparison.residual_iod is None or comparison.after.standardized is None:
+        return None
+    gains = comparison.after.standardized.colour_gains
+    return {
+        "residual_percent": f"{100 * comparison.residual_iod:.2f}",
+        "residual_ok": comparison.residual_iod <= RESIDUAL_TARGET_IOD,
+        "target_percent": f"{100 * RESIDUAL_TARGET_IOD:.0f}",
+        "gains": [f"{g:.3f}" for g in gains],
+        "gains_large": any(abs(g - 1) > LARGE_COLOUR_GAIN for g in gains),
+        "large_percent": f"{100 * LARGE_COLOUR_GAIN:.0f}",
+    }
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    import jinja2  # imported here: only reports pay for it
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_comparison_html(comparison: Comparison, *, title: str | None = None, notice: str | None = None) -> str:
+    """The before/after report as one self-contained HTML document.
+
+    ``notice`` is shown prominently at the top (e.g. that the photos are simulated).
+    A comparison that was not measured (a photo was rejected by the quality gate)
+    gives a report that says why, without face images or the table.
+    """
+    measured = comparison.measured
+    context: dict[str, Any] = {
+        "title": title or DEFAULT_TITLE,
+        "notice": notice or "",
+        "measured": measured,
+        "photos": [_photo_facts(comparison.before, "Before"), _photo_facts(comparison.after, "After")],
+        "versions": sorted(comparison.versions.items()),
+        "repeatability_source": comparison.repeatability_source,
+        "alignment": _alignment(comparison),
+        "sigma_mm": f"{DEFAULT_SIGMA_MM:g}",
+    }
+    if measured:
+        context |= {
+            "before_uri": _photo_uri(comparison.before),
+            "after_uri": _photo_uri(comparison.after),
+            "colour_bar_uri": _colour_bar_uri(),
+            "heatmaps": [_heatmap(comparison, metric) for metric in METRICS],
+            "zone_rows": _zone_rows(comparison),
+            "findings": _findings(comparison),
+        }
+    return _environment().get_template("comparison.html").render(**context)
+
+
+def write_comparison_report(
+    comparison: Comparison, path: str | Path, *, title: str | None = None, notice: str | None = None
+) -> Path:
+    """Write the report as HTML or PDF, chosen by the suffix of ``path`` (.html, .htm or .pdf)."""
+    return write_html_or_pdf(render_comparison_html(comparison, title=title, notice=notice), path)
