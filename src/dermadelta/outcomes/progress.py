@@ -203,12 +203,37 @@ def judge(
         )
         return Verdict(m.metric, m.day, status, m.delta, 0.0, 0.0, m.mdc, response, reason)
     if m.delta < low - m.mdc:
-        status, reason = "ahead", "improved more than the expected band, beyond the MDC"
+        status = "ahead"
     elif m.delta > high + m.mdc:
-        status, reason = "behind", "improved less than the expected band, beyond the MDC"
+        status = "behind"
     else:
-        status, reason = "on_track", "within the expected band, allowing for the MDC"
-    return Verdict(m.metric, m.day, status, m.delta, low, high, m.mdc, response, reason)
+        status = "on_track"
+    expects_change = response is not None and m.metric != "redness"
+    return Verdict(
+        m.metric,
+        m.day,
+        status,
+        m.delta,
+        low,
+        high,
+        m.mdc,
+        response,
+        _REASONS[expects_change][status],
+    )
+
+
+_REASONS = {
+    True: {
+        "ahead": "improved more than the expected band, beyond the MDC",
+        "behind": "improved less than the expected band, beyond the MDC",
+        "on_track": "within the expected band, allowing for the MDC",
+    },
+    False: {
+        "ahead": "better than at baseline beyond the MDC, though no change was expected",
+        "behind": "worse than at baseline beyond the MDC, where no change was expected (after the expected redness)",
+        "on_track": "no change expected and none beyond the MDC",
+    },
+}
 
 
 def progress(
