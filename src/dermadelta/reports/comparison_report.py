@@ -123,6 +123,8 @@ def _number(value: float | None, metric: str, *, signed: bool = False) -> str:
     if value is None or not np.isfinite(value):
         return "–"
     scaled = value * _display_scale(metric)
+    if round(scaled, 2) == 0:
+        return "0.00"  # no "-0.00" or "+0.00": the sign of a rounded-away change means nothing
     return f"{scaled:+.2f}" if signed else f"{scaled:.2f}"
 
 
