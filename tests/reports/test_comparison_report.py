@@ -246,3 +246,18 @@ def test_the_pdf_is_a_pdf_with_pages(redder_comparison: Comparison, tmp_path: Pa
 def test_a_rejected_comparison_still_prints(rejected_comparison: Comparison, tmp_path: Path) -> None:
     data = write_comparison_report(rejected_comparison, tmp_path / "rejected.pdf").read_bytes()
     assert data.startswith(b"%PDF-") and pdf_page_count(data) == 1
+
+
+def test_without_repeatability_or_resolution_it_draws_what_it_can_and_says_why(redder_comparison: Comparison) -> None:
+    no_bound = "no measured repeatability for this zone and metric"
+    zones = {
+        zone: {metric: replace(c, mdc=None, change="not_measurable", reason=no_bound) for metric, c in metrics.items()}
+        for zone, metrics in redder_comparison.zones.items()
+    }
+    zones["face"]["texture"] = MetricChange(None, None, None, None, "not_measurable", "photo too coarse for 0.2 mm")
+    html = render_comparison_html(replace(redder_comparison, zones=zones))
+    maps = [attrs for attrs in Page(html).all("img") if "face" in (attrs.get("class") or "")]
+    assert len(maps) == len(METRICS) - 1  # no map of texture: its change is unknown
+    assert "could not be measured: photo too coarse for 0.2 mm" in html
+    assert f"could not be measured: {no_bound}" in html
+    assert "No change could be judged" in html

@@ -323,6 +323,7 @@ def render_comparison_html(comparison: Comparison, *, title: str | None = None, 
             "heatmaps": [_heatmap(comparison, metric) for metric in METRICS],
             "zone_rows": _zone_rows(comparison),
             "findings": _findings(comparison),
+            "judged": any(c.change != "not_measurable" for m in comparison.zones.values() for c in m.values()),
         }
     return _environment().get_template("comparison.html").render(**context)
 
