@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dermadelta.protocol.care import care_schedule, session_care
+import pytest
+
+from dermadelta.protocol.care import care_schedule, session_care, task_days
 from dermadelta.protocol.plan import make_plan, parse_targets
+from dermadelta.protocol.rulebook import load_rulebook
 
 DAY = dt.date(2027, 3, 1)
 
@@ -59,3 +62,16 @@ def test_every_session_of_a_plan_gets_its_own_care_by_its_deepest_needle() -> No
     assert [c.depth_mm for c in care.sessions] == [s.max_depth_mm for s in plan.sessions]
     assert all(item.source for item in care.items)
     assert care.to_dict()["sessions"][0]["depth_band"] == "deep"
+
+
+@pytest.mark.parametrize("task_id", sorted(load_rulebook().tasks))
+def test_each_care_task_lands_on_its_day_offsets_with_its_source(task_id: str) -> None:
+    task = load_rulebook().tasks[task_id]
+    depth = max(task.min_mm, 2.0)
+    band = load_rulebook().depth_band(depth)
+    (item,) = [i for i in session_care(1, DAY, depth).items if i.task_id == task_id]
+    first, last = task_days(task, band)
+    assert (item.first - DAY).days == first and (item.last - DAY).days == last
+    assert item.source == task.source and item.phase == task.phase
+    if task.phase == "pre":
+        assert item.last <= DAY

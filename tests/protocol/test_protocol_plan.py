@@ -237,3 +237,17 @@ def test_no_plan_exceeds_a_cap_crowds_sessions_or_lands_in_a_washout(request) ->
         assert (later.date - earlier.date).days >= min_gap
     if result.event_fit is not None and result.event_fit.feasible:
         assert (result.event_fit.event - result.sessions[-1].date).days >= 28
+
+
+@pytest.mark.parametrize("concern_id", CONCERNS)
+def test_each_concern_plans_its_usual_series_within_its_depth_range(concern_id: str) -> None:
+    concern = BOOK.concern(concern_id)
+    result = make_plan([Target(concern.id, concern.zones)], start=START)
+    assert len(result.sessions) == concern.sessions_default, concern.source
+    assert result.min_interval_days == 7 * concern.interval_weeks_min, concern.source
+    for session in result.sessions:
+        for depth in session.depths:
+            zone = BOOK.zone(depth.zone)
+            ceiling = min(concern.max_mm, zone.max_mm, BOOK.device("pen").max_mm)
+            floor = min(max(concern.min_mm, zone.min_mm), ceiling)
+            assert floor - 0.05 < depth.depth_mm <= ceiling, (concern.source, zone.source)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dermadelta.errors import InputError
 from dermadelta.protocol.rulebook import load_rulebook, packaged_rules_dir
@@ -202,3 +204,24 @@ def test_an_override_file_replaces_its_kind_and_keeps_the_rest(tmp_path: Path) -
     book = load_rulebook([write(tmp_path, "devices.toml", text)])
     assert book.device("at_home").max_mm == 0.25
     assert book.zones == load_rulebook().zones
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_randomly_damaged_rules_file_loads_or_is_refused_cleanly(tmp_path: Path, data: st.DataObject) -> None:
+    name = data.draw(st.sampled_from(["zones.toml", "concerns.toml", "screening.toml", "care.toml"]))
+    lines = packaged(name).splitlines()
+    index = data.draw(st.integers(0, len(lines) - 1))
+    damage = data.draw(st.sampled_from(["delete", "garble", "duplicate"]))
+    if damage == "delete":
+        del lines[index]
+    elif damage == "garble":
+        junk = data.draw(st.text(alphabet='[]="\\.#x0-9 \t', max_size=8))
+        lines[index] = lines[index][: len(lines[index]) // 2] + junk
+    else:
+        lines.insert(index, lines[index])
+    path = write(tmp_path, name, "\n".join(lines) + "\n")
+    try:
+        load_rulebook([path])
+    except InputError as error:
+        assert str(error).startswith(f"{path}:") or "no rules file defines" in str(error)

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dermadelta.errors import InputError
 from dermadelta.protocol.rulebook import load_rulebook
@@ -268,3 +270,27 @@ def test_it_lists_unanswered_questions() -> None:
     result = run({"age": 30})
     assert "pregnant_or_breastfeeding" in result.unanswered
     assert "age" not in result.unanswered
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=12)
+    | st.sampled_from(["2026-12-01", "left_cheek", "IV", "2027-02-29"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["left_cheek", "nose", "x"]), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(answers=st.dictionaries(st.sampled_from(sorted(load_rulebook().questions)), JSON_VALUES, max_size=5))
+def test_any_json_answers_either_screen_or_are_refused_with_input_error(answers: dict[str, Any]) -> None:
+    try:
+        intake = parse_intake({"date": "2027-01-10", "zones": CHEEKS, "answers": answers})
+    except InputError:
+        return
+    assert screen(intake).verdict in ("go", "caution", "defer", "refer")

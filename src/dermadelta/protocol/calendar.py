@@ -106,5 +106,10 @@ def plan_calendar(
         alarm.add("trigger", local_time(item.first, timing.reminder_time, zone).astimezone(dt.UTC))
         event.add_component(alarm)
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # Only the years the plan spans: keeps the VTIMEZONE short and valid past 2038.
+    first = min(i.first for i in care.items) if care.items else plan.sessions[0].date
+    calendar.add_missing_timezones(
+        first_date=first - dt.timedelta(days=1),
+        last_date=plan.sessions[-1].date + dt.timedelta(days=366),
+    )
     return bytes(calendar.to_ical())
