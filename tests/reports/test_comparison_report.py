@@ -16,7 +16,10 @@ from dermadelta.errors import InputError
 from dermadelta.imaging.compare import MetricChange
 from dermadelta.imaging.metrics import METRICS
 from dermadelta.imaging.pipeline import Analysis, Comparison
+from dermadelta.imaging.zones import ZONE_NAMES
 from dermadelta.reports.comparison_report import (
+    CHANGE_WORDS,
+    METRIC_LABELS,
     ZONE_LABELS,
     render_comparison_html,
     verdict_words,
@@ -174,6 +177,12 @@ def test_every_zone_has_a_labelled_row_group(page: Page) -> None:
 )
 def test_verdicts_follow_each_metrics_direction(metric: str, change: str, words: str) -> None:
     assert verdict_words(metric, MetricChange(1.0, 2.0, 1.0, 0.5, change)) == words  # type: ignore[arg-type]
+
+
+def test_every_zone_and_metric_has_plain_words() -> None:
+    assert set(ZONE_LABELS) == set(ZONE_NAMES)
+    assert set(METRIC_LABELS) == set(CHANGE_WORDS) == set(METRICS)
+    assert all(up != down for up, down in CHANGE_WORDS.values())
 
 
 def test_a_metric_that_could_not_be_measured_says_why() -> None:

@@ -213,7 +213,7 @@ def _heatmap(comparison: Comparison, metric: str) -> dict[str, Any]:
     return {
         **card,
         "image": _data_uri(_to_uint8(rgb, width=HEATMAP_WIDTH_PX), image_format="JPEG"),
-        "limit": f"{limit:.2g}",
+        "limit": f"{limit:.2g}" if limit < 10 else f"{limit:.0f}",  # never "1e+02"
     }
 
 
