@@ -80,6 +80,13 @@ def default_repeatability() -> RepeatabilityTable:
     return parse_repeatability(text, source=REPEATABILITY_RESOURCE)
 
 
+def classify(delta: float, mdc: float) -> Change:
+    """The verdict on one change: real only when larger than the minimal detectable change."""
+    if abs(delta) <= mdc:
+        return "none"
+    return "increased" if delta > 0 else "decreased"
+
+
 def compare_measurements(
     before: Measurements, after: Measurements, *, repeatability: RepeatabilityTable
 ) -> dict[str, dict[str, MetricChange]]:
@@ -101,6 +108,5 @@ def compare_measurements(
                     b, a, delta, None, "not_measurable", "no measured repeatability for this zone and metric"
                 )
                 continue
-            change: Change = "none" if abs(delta) <= mdc else ("increased" if delta > 0 else "decreased")
-            result[zone][metric] = MetricChange(b, a, delta, round(mdc, 6), change)
+            result[zone][metric] = MetricChange(b, a, delta, round(mdc, 6), classify(delta, mdc))
     return result

@@ -79,8 +79,7 @@ class FaceMeshDetector:
     """MediaPipe Face Mesh in static-image mode with refined (iris) landmarks."""
 
     def __init__(self) -> None:
-        # MediaPipe logs through glog and TensorFlow Lite to stderr; keep the CLI's
-        # stderr for our own one-line errors.
+        # Fewer native log lines; the command line mutes the rest (see dermadelta.cli).
         os.environ.setdefault("GLOG_minloglevel", "2")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         from mediapipe.python.solutions import face_mesh

@@ -35,6 +35,8 @@ Image = NDArray[np.float32]
 Mask = NDArray[np.float32]  # soft mask in [0, 1]
 
 PUBLIC_FACES = ("astronaut", "grace_hopper")
+#: Linear value of the 98th percentile of the skin's brightest channel in a subject.
+_SKIN_HIGHLIGHT_LINEAR = 0.6
 #: Melanin-like optical density per linear channel (R, G, B) for one unit of
 #: simulated tone: melanin absorbs blue most and red least (Jacques 1998).
 _MELANIN_DENSITY = np.array([0.55, 0.95, 1.3], dtype=np.float32)
@@ -137,6 +139,10 @@ def make_subject(name: str, *, inter_ocular_px: float = 400.0, seed: int = 0) ->
     rng = np.random.default_rng(seed)
     relief = skin_micro_texture(big.shape[:2], mm_per_px=63.0 / inter_ocular_px, rng=rng)
     linear = srgb_to_linear(big) * np.exp(relief * skin)[..., None]
+    # Expose as a careful photographer would: the brightest skin well below clipping,
+    # so that the evaluation's +0.5 EV does not push the face into saturation.
+    brightest = float(np.percentile(linear.max(axis=2)[skin > 0.5], 98))
+    linear *= np.float32(_SKIN_HIGHLIGHT_LINEAR / max(brightest, 1e-6))
     rgb = linear_to_srgb(np.clip(linear, 0, 1))
     return Subject(name=name, rgb=rgb, skin=skin, inter_ocular_px=inter_ocular_px)
 
@@ -174,19 +180,23 @@ def smooth_texture(rgb: Image, skin: Mask, *, inter_ocular_px: float, amount: fl
 def add_brown_spots(
     rgb: Image, skin: Mask, *, inter_ocular_px: float, rng: np.random.Generator, area_fraction: float = 0.03
 ) -> Image:
-    """Add brown spots 1.5-4 mm across covering about ``area_fraction`` of the skin."""
+    """Add brown spots 1.5-4 mm across covering about ``area_fraction`` of the skin.
+
+    Spots sit on a jittered grid, so every zone of the face gets its share of the
+    change (a zone the simulation left untouched would have no true change to find).
+    """
     import cv2
 
     mm = 63.0 / inter_ocular_px
+    mean_area = np.pi * (1.375 / mm) ** 2  # radius uniform in 0.75-2.0 mm
+    cell = float(np.sqrt(mean_area / area_fraction))
     density = np.zeros(skin.shape, dtype=np.float32)
-    candidates = np.argwhere(skin > 0.9)
-    target = area_fraction * float((skin > 0.5).sum())
-    covered = 0.0
-    while covered < target and len(candidates):
-        y, x = candidates[rng.integers(len(candidates))]
-        radius = rng.uniform(0.75, 2.0) / mm
-        cv2.circle(density, (int(x), int(y)), int(round(radius)), 0.35, thickness=-1)
-        covered += np.pi * radius**2
+    for y0 in np.arange(0, skin.shape[0], cell):
+        for x0 in np.arange(0, skin.shape[1], cell):
+            y, x = int(y0 + rng.uniform(0, cell)), int(x0 + rng.uniform(0, cell))
+            radius = rng.uniform(0.75, 2.0) / mm
+            if y < skin.shape[0] and x < skin.shape[1] and skin[y, x] > 0.9:
+                cv2.circle(density, (x, y), int(round(radius)), 0.35, thickness=-1)
     density = cv2.GaussianBlur(density, (0, 0), 0.25 / mm) * skin
     attenuation = np.exp(-density[..., None] * _MELANIN_DENSITY)
     return linear_to_srgb(srgb_to_linear(rgb) * attenuation)

@@ -1,0 +1,198 @@
+"""Decoding: every supported format, orientation, colour profiles, and every way a file can be bad."""
+
+from __future__ import annotations
+
+import io
+
+import colour
+import numpy as np
+import pytest
+from PIL import Image
+
+from dermadelta.errors import InputError
+from dermadelta.imaging.decode import MAX_PIXELS, apply_orientation, decode
+from tests.imaging.icc import adobe_rgb_profile
+
+
+def _pattern(height: int = 240, width: int = 320) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    return rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def _encode(array: np.ndarray, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF", "WEBP"])
+def test_it_decodes_lossless_8_bit_formats_exactly(fmt):
+    array = _pattern()
+    options = {"lossless": True} if fmt == "WEBP" else {}
+    decoded = decode(_encode(array, fmt, **options))
+    assert decoded.rgb.dtype == np.float32
+    assert decoded.bit_depth == 8
+    np.testing.assert_array_equal(np.round(decoded.rgb * 255).astype(np.uint8), array)
+
+
+def _gradient(height: int = 240, width: int = 320) -> np.ndarray:
+    rows, cols = np.mgrid[0:height, 0:width]
+    return np.dstack([rows * 255 // height, cols * 255 // width, np.full_like(rows, 128)]).astype(np.uint8)
+
+
+def test_it_decodes_jpeg_close_to_the_original():
+    array = _gradient()
+    decoded = decode(_encode(array, "JPEG", quality=95))
+    assert decoded.format == "JPEG"
+    assert np.abs(decoded.rgb * 255 - array).mean() < 1.5
+
+
+def test_it_decodes_heif():
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    array = np.full((240, 320, 3), (200, 120, 90), dtype=np.uint8)
+    decoded = decode(_encode(array, "HEIF", quality=95))
+    assert decoded.format == "HEIF"
+    assert np.abs(decoded.rgb * 255 - array).max() < 6
+
+
+@pytest.mark.parametrize("extension", [".png", ".tiff"])
+def test_it_keeps_16_bit_precision(extension):
+    import cv2
+
+    rng = np.random.default_rng(2)
+    array = rng.integers(0, 65536, (240, 320, 3), dtype=np.uint16)
+    ok, buffer = cv2.imencode(extension, array[:, :, ::-1])
+    assert ok
+    decoded = decode(buffer.tobytes())
+    assert decoded.bit_depth == 16
+    np.testing.assert_allclose(decoded.rgb, array / 65535.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_it_applies_exif_orientation_like_pillow(orientation):
+    from PIL import ImageOps
+
+    array = _pattern(200, 260)
+    image = Image.fromarray(array)
+    exif = image.getexif()
+    exif[0x0112] = orientation
+    data = _encode(array, "PNG", exif=exif.tobytes())
+    decoded = decode(data)
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))))
+    assert decoded.orientation == orientation
+    np.testing.assert_array_equal(np.round(decoded.rgb * 255).astype(np.uint8), expected)
+
+
+def test_apply_orientation_ignores_an_out_of_range_tag():
+    array = _pattern()
+    np.testing.assert_array_equal(apply_orientation(array, 42), array)
+
+
+def test_it_converts_an_embedded_adobe_rgb_profile_to_srgb_as_colour_science_does():
+    array = _pattern()
+    decoded = decode(_encode(array, "PNG", icc_profile=adobe_rgb_profile()))
+    expected = colour.RGB_to_RGB(
+        array / 255.0,
+        colour.RGB_COLOURSPACES["Adobe RGB (1998)"],
+        colour.RGB_COLOURSPACES["sRGB"],
+        chromatic_adaptation_transform="Bradford",
+        apply_cctf_decoding=True,
+        apply_cctf_encoding=True,
+    )
+    assert decoded.icc_converted
+    assert np.abs(decoded.rgb - np.clip(expected, 0, 1)).max() < 2 / 255
+
+
+def test_it_reads_a_photo_with_a_broken_profile_as_srgb():
+    array = _pattern()
+    decoded = decode(_encode(array, "PNG", icc_profile=b"not a profile at all" * 10))
+    assert not decoded.icc_converted
+    np.testing.assert_array_equal(np.round(decoded.rgb * 255).astype(np.uint8), array)
+
+
+def test_it_reads_camera_make_from_exif():
+    image = Image.fromarray(_pattern())
+    exif = image.getexif()
+    exif[0x010F] = "Acme"
+    decoded = decode(_encode(_pattern(), "JPEG", exif=exif.tobytes()))
+    assert decoded.metadata["camera_make"] == "Acme"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty file"),
+        (b"hello, this is not a photo", "not an image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "image"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "not an image"),
+    ],
+)
+def test_it_refuses_what_is_not_a_photo(data, message):
+    with pytest.raises(InputError, match=message):
+        decode(data)
+
+
+def test_it_refuses_a_truncated_jpeg():
+    data = _encode(_pattern(), "JPEG")
+    with pytest.raises(InputError, match="truncated|unreadable"):
+        decode(data[: len(data) // 2])
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims a size and holds no pixels: what a decompression bomb looks like to open()."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("size", [(100_000, 100_000), (9000, 8000)])
+def test_it_refuses_a_decompression_bomb_before_decoding(size):
+    with pytest.raises(InputError, match="too many pixels|pixel limit"):
+        decode(_png_header_only(*size))
+
+
+def test_the_pixel_limit_can_be_lowered():
+    with pytest.raises(InputError, match="pixel limit"):
+        decode(_encode(_pattern(), "PNG"), max_pixels=1000)
+    assert MAX_PIXELS >= 48_000_000
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "I;16", "1"])
+def test_it_refuses_grayscale(mode):
+    image = Image.new(mode, (320, 240))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    with pytest.raises(InputError, match="grayscale"):
+        decode(buffer.getvalue())
+
+
+def test_it_refuses_a_photo_too_small_to_hold_skin():
+    with pytest.raises(InputError, match="too small"):
+        decode(_encode(_pattern(120, 160), "PNG"))
+
+
+def test_it_refuses_unsupported_formats():
+    with pytest.raises(InputError, match="not supported"):
+        decode(_encode(_pattern(), "BMP"))
+
+
+def test_it_names_a_missing_file(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        decode(tmp_path / "missing.jpg")
+
+
+def test_it_names_a_directory(tmp_path):
+    with pytest.raises(InputError, match="directory"):
+        decode(tmp_path)
+
+
+def test_it_decodes_rgba_by_dropping_alpha():
+    array = np.dstack([_pattern(), np.full((240, 320), 128, np.uint8)])
+    decoded = decode(_encode(array, "PNG"))
+    assert decoded.rgb.shape == (240, 320, 3)
