@@ -31,8 +31,9 @@ from dermadelta.imaging.compare import RepeatabilityTable, classify
 from dermadelta.imaging.metrics import METRIC_NAMES
 from dermadelta.imaging.zones import ZONE_NAMES
 
-#: Melanin-like tone units that take the two faces from very light to dark skin.
-TONES = (0.0, 0.5, 1.0, 1.6, 2.3, 3.2)
+#: Melanin-like tone units that take the two faces from very light to dark skin
+#: (negative lightens); the ITA each gives is measured and reported, not assumed.
+TONES = (-0.3, 0.0, 0.4, 0.8, 1.4, 2.3)
 CHANGES = {
     "redness +3 a*": ("redness", "increased"),
     "fine texture smoothed 50 %": ("texture", "decreased"),
@@ -61,6 +62,18 @@ QUICK = Plan(faces=("astronaut",), tones=(0.0, 2.3), repeats=0, false_pairs=2, r
 @cache
 def _subject(face: str, tone: float) -> sim.Subject:
     return sim.with_skin_tone(sim.make_subject(face, inter_ocular_px=400.0, seed=7), tone)
+
+
+@cache
+def _subject_ita(face: str, tone: float) -> float:
+    """ITA of the subject's face on a clean capture: the skin tone the pairs are banded by."""
+    from dermadelta.imaging.pipeline import analyze
+
+    analysis = analyze(sim.encode_jpeg(_subject(face, tone).rgb, quality=95))
+    assert analysis.measurements is not None, analysis.quality.reasons
+    value = analysis.measurements.values["face"]["tone_ita"]
+    assert value is not None
+    return value
 
 
 def _values(comparison: Any, side: str) -> dict[str, dict[str, float | None]]:
@@ -93,14 +106,13 @@ def _compare_job(job: dict[str, Any]) -> dict[str, Any]:
     comparison = compare(first, second, repeatability=_NO_TABLE)
     if not comparison.measured:
         return {**job, "measured": False}
-    face_ita = comparison.zones["face"]["tone_ita"].before
     return {
         **job,
         "measured": True,
         "before": _values(comparison, "before"),
         "after": _values(comparison, "after"),
         "delta": _values(comparison, "delta"),
-        "ita": face_ita,
+        "ita": _subject_ita(job["face"], job["tone"]),
         "residual_iod": comparison.residual_iod,
     }
 
@@ -116,10 +128,11 @@ def _registration_job(job: dict[str, Any]) -> dict[str, Any]:
     rng = np.random.default_rng(job["seed"])
     height, width = subject.rgb.shape[:2]
     rotation, scale = float(rng.uniform(-15, 15)), float(np.exp(rng.uniform(np.log(0.8), np.log(1.25))))
-    shift = tuple(float(s) for s in rng.uniform(-0.08, 0.08, 2) * [width, height])
+    shift_x, shift_y = rng.uniform(-0.08, 0.08, 2) * [width, height]
+    shift = (float(shift_x), float(shift_y))
     affine = sim.similarity_matrix(shape=subject.rgb.shape, rotation_deg=rotation, scale=scale, shift_px=shift)
     # Mild perspective: each corner moved by up to 3 % of the image size.
-    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     moved = corners @ affine[:, :2].T.astype(np.float32) + affine[:, 2].astype(np.float32)
     moved += rng.uniform(-0.03, 0.03, (4, 2)).astype(np.float32) * [width, height]
     homography = cv2.getPerspectiveTransform(corners, moved.astype(np.float32))
@@ -444,7 +457,7 @@ def markdown(
         "",
         "## Skin tones covered",
         "",
-        "ITA of the face measured on the before photo of each pair (Del Bino bands):",
+        "ITA of each subject's face on a clean capture (Del Bino bands); pairs are banded by it:",
         "",
         "| band | pairs | ITA range (deg) |",
         "|---|---|---|",
@@ -462,10 +475,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/MEASUREMENT.md"))
     parser.add_argument("--quick", action="store_true", help="the small slice the tests run")
     parser.add_argument("--no-table", action="store_true", help="do not rewrite the shipped repeatability table")
+    parser.add_argument("--raw", type=Path, default=Path("out/evaluation_results.json"), help="every pair's figures")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     command = "make eval" if not args.quick else "python -m dermadelta.evaluation --quick"
     results = run(plan)
+    args.raw.parent.mkdir(parents=True, exist_ok=True)
+    raw = {"registration": results.registration, "repeat": results.repeat, "null": results.null_pairs}
+    args.raw.write_text(json.dumps({**raw, "detection": results.detection}, indent=1), encoding="utf-8")
     stats = repeatability(results.repeat)
     if stats and not args.no_table:
         target = Path(str(resources.files("dermadelta.imaging.data").joinpath("repeatability.json")))

@@ -178,10 +178,12 @@ def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS) -> Decod
                 icc_converted = False
                 if image.info.get("icc_profile"):
                     summary["icc_note"] = "16-bit embedded profile not applied; read as sRGB"
+            elif _is_plain_complete_jpeg(image, data):
+                rgb, icc_converted = _decode_jpeg_fast(data, name), False
             else:
                 image.load()
                 converted, icc_converted = _to_srgb(image)
-                rgb = np.asarray(converted, dtype=np.float32) / np.float32(255.0)
+                rgb = _to_float(np.asarray(converted))
         except (OSError, ValueError, SyntaxError) as error:
             raise InputError(f"{name}: truncated or corrupt image data ({error})") from None
     rgb = apply_orientation(rgb, orientation)
@@ -190,10 +192,8 @@ def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS) -> Decod
             f"{name}: {rgb.shape[1]}x{rgb.shape[0]} is too small to measure skin "
             f"(shorter side must be at least {MIN_SIDE_PX} px)"
         )
-    if not np.all(np.isfinite(rgb)):
-        raise InputError(f"{name}: image holds non-finite values")
     return Decoded(
-        rgb=np.clip(rgb, 0.0, 1.0).astype(np.float32, copy=False),
+        rgb=rgb,
         source=name,
         format=fmt,
         bit_depth=16 if sixteen_bit else 8,
@@ -201,6 +201,37 @@ def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS) -> Decod
         icc_converted=icc_converted,
         metadata=summary,
     )
+
+
+def _to_float(pixels: NDArray[np.uint8]) -> NDArray[np.float32]:
+    rgb = pixels.astype(np.float32)
+    rgb *= np.float32(1 / 255)
+    return rgb
+
+
+def _is_plain_complete_jpeg(image: Image.Image, data: bytes) -> bool:
+    """An RGB JPEG without a colour profile that ends with its end-of-image marker.
+
+    Such a file (the usual phone photo) is decoded by OpenCV, about twice as fast
+    as through Pillow; OpenCV fills a truncated JPEG with grey instead of failing,
+    hence the marker check, and anything else takes Pillow's careful path.
+    """
+    return (
+        image.format == "JPEG"
+        and image.mode == "RGB"
+        and not image.info.get("icc_profile")
+        and data.rstrip(b"\0").endswith(b"\xff\xd9")
+    )
+
+
+def _decode_jpeg_fast(data: bytes, name: str) -> NDArray[np.float32]:
+    import cv2
+
+    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION  # orientation is applied once, below
+    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
+    if bgr is None:
+        raise InputError(f"{name}: corrupt JPEG data")
+    return _to_float(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
 
 
 def _is_16bit(image: Image.Image, data: bytes) -> bool:

@@ -35,6 +35,9 @@ Image = NDArray[np.float32]
 Mask = NDArray[np.float32]  # soft mask in [0, 1]
 
 PUBLIC_FACES = ("astronaut", "grace_hopper")
+#: Melanin of an added brown spot: about 7 L* darker than the skin around it, a
+#: clearly visible solar lentigo rather than a barely visible freckle.
+_SPOT_MELANIN_UNITS = 0.6
 #: Linear value of the 98th percentile of the skin's brightest channel in a subject.
 _SKIN_HIGHLIGHT_LINEAR = 0.6
 #: Melanin-like optical density per linear channel (R, G, B) for one unit of
@@ -53,8 +56,9 @@ def public_face(name: str) -> NDArray[np.uint8]:
         import matplotlib.cbook as cbook
         from PIL import Image as PILImage
 
-        with cbook.get_sample_data("grace_hopper.jpg") as handle:
-            return np.asarray(PILImage.open(handle).convert("RGB"))
+        path = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+        with PILImage.open(str(path)) as image:
+            return np.asarray(image.convert("RGB"))
     raise ValueError(f"unknown public face {name!r}; choose from {', '.join(PUBLIC_FACES)}")
 
 
@@ -123,7 +127,7 @@ def make_subject(name: str, *, inter_ocular_px: float = 400.0, seed: int = 0) ->
     ``inter_ocular_px``, with a procedural skin micro-texture on its skin."""
     import cv2
 
-    base = public_face(name).astype(np.float32) / 255
+    base = (public_face(name) / np.float32(255)).astype(np.float32)
     points = _landmarks_of(base)
     iod = float(np.linalg.norm(points[473] - points[468]))
     centre = points.mean(axis=0)
@@ -196,7 +200,7 @@ def add_brown_spots(
             y, x = int(y0 + rng.uniform(0, cell)), int(x0 + rng.uniform(0, cell))
             radius = rng.uniform(0.75, 2.0) / mm
             if y < skin.shape[0] and x < skin.shape[1] and skin[y, x] > 0.9:
-                cv2.circle(density, (x, y), int(round(radius)), 0.35, thickness=-1)
+                cv2.circle(density, (x, y), int(round(radius)), _SPOT_MELANIN_UNITS, thickness=-1)
     density = cv2.GaussianBlur(density, (0, 0), 0.25 / mm) * skin
     attenuation = np.exp(-density[..., None] * _MELANIN_DENSITY)
     return linear_to_srgb(srgb_to_linear(rgb) * attenuation)
@@ -265,8 +269,8 @@ def capture(rgb: Image, nuisance: Nuisance, *, rng: np.random.Generator) -> byte
     linear = srgb_to_linear(warp(rgb, matrix))
     linear = linear * np.float32(2.0**nuisance.exposure_ev) * np.asarray(nuisance.white_balance, np.float32)
     # Poisson-Gaussian sensor noise in linear light, at a phone's base ISO at most.
-    sigma = np.sqrt(np.maximum(linear, 0) * 2e-4 + 2e-6) * nuisance.noise
-    linear = linear + sigma * rng.standard_normal(linear.shape).astype(np.float32)
+    sigma = np.sqrt(np.maximum(linear, 0) * np.float32(2e-4) + np.float32(2e-6)) * np.float32(nuisance.noise)
+    linear = (linear + sigma * rng.standard_normal(linear.shape).astype(np.float32)).astype(np.float32)
     encoded = np.clip(linear_to_srgb(np.clip(linear, 0, 1)) * 255 + 0.5, 0, 255).astype(np.uint8)
     ok, buffer = cv2.imencode(".jpg", encoded[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, nuisance.jpeg_quality])
     if not ok:

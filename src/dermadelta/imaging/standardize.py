@@ -28,6 +28,11 @@ FRAME_SIZE_PX = (round(FRAME_WIDTH_IOD * CANONICAL_IOD_PX), round(FRAME_HEIGHT_I
 
 Affine = NDArray[np.float64]  # 2 x 3, maps (x, y, 1) to (x', y')
 
+# Pixels usable as a colour reference: linear values inside these bounds in both photos.
+_MATCH_MIN_LINEAR = 0.02
+_MATCH_MAX_LINEAR = 0.95
+_MATCH_MIN_PIXELS = 500
+
 
 @dataclass(frozen=True)
 class Standardized:
@@ -158,19 +163,23 @@ def standardize(decoded: Decoded, landmarks: Landmarks, *, to_canonical: Affine 
 
 
 def match_colour(moving: Standardized, reference: Standardized, *, region: NDArray[np.bool_]) -> Standardized:
-    """Scale each linear channel of ``moving`` so that the median of ``region`` (the
-    surroundings of the face, never the skin being measured) matches ``reference``.
+    """Scale each linear channel of ``moving`` so that, over ``region`` (the surroundings
+    of the face, never the skin being measured), it matches ``reference``.
 
-    This removes exposure and white-balance differences between two captures
-    (a gain per channel in linear light is what both are) without touching a
-    change of the skin itself.
+    This removes exposure and white-balance differences between two captures (a
+    gain per channel in linear light is what both are) without touching a change
+    of the skin itself. The gain is the median of per-pixel ratios of the two
+    aligned photos, on pixels neither clipped nor so dark that 8-bit quantization
+    and sensor noise dominate them; a ratio of region medians was biased by dark
+    backgrounds by up to 20 % (see docs/MEASUREMENT.md).
     """
+    lower, upper = _MATCH_MIN_LINEAR, _MATCH_MAX_LINEAR
     usable = region & moving.valid & reference.valid
-    usable &= np.all((moving.linear > 0.002) & (moving.linear < 0.95), axis=2)
-    usable &= np.all((reference.linear > 0.002) & (reference.linear < 0.95), axis=2)
-    if usable.sum() < 500:
+    usable &= np.all((moving.linear > lower) & (moving.linear < upper), axis=2)
+    usable &= np.all((reference.linear > lower) & (reference.linear < upper), axis=2)
+    if usable.sum() < _MATCH_MIN_PIXELS:
         return moving
-    gains = np.median(reference.linear[usable], axis=0) / np.maximum(np.median(moving.linear[usable], axis=0), 1e-6)
+    gains = np.median(reference.linear[usable] / moving.linear[usable], axis=0)
     linear = np.clip(moving.linear * gains.astype(np.float32), 0.0, 1.0).astype(np.float32)
     return Standardized(
         linear=linear,
