@@ -118,8 +118,8 @@ def markdown(timings: dict[str, float], *, repeats: int, peak_compare: float, pe
         "# Performance",
         "",
         f"Produced by `make bench` (`python -m dermadelta.benchmark`) on {platform.machine()} with",
-        f"{platform.python_implementation()} {platform.python_version()}; medians of {repeats} runs after a warm-up, all",
-        "in one process and one run, so the ratios compare like with like. A simulated 12 MP JPEG",
+        f"{platform.python_implementation()} {platform.python_version()}; medians of {repeats} runs after a",
+        "warm-up, all in one process and one run, so the ratios compare like with like. A simulated 12 MP JPEG",
         "(4000 x 3000, face inter-ocular distance about 760 px).",
         "",
         "| stage | median (ms) | x cv2.imdecode |",
@@ -131,7 +131,8 @@ def markdown(timings: dict[str, float], *, repeats: int, peak_compare: float, pe
         "",
         "| target | measured | met |",
         "|---|---|---|",
-        f"| analyze <= 4 x cv2.imdecode | {analyze / reference:.2f} x | {'yes' if analyze <= 4 * reference else 'no'} |",
+        f"| analyze <= 4 x cv2.imdecode | {analyze / reference:.2f} x "
+        f"| {'yes' if analyze <= 4 * reference else 'no'} |",
         f"| compare <= 2 analyses + 15 % | {compare / analyze:.2f} analyses | "
         f"{'yes' if compare <= 2.3 * analyze else 'no'} |",
         f"| peak memory, 12 MP pair < 1.5 GB | {peak_compare:.0f} MB resident (a process that only loads the "

@@ -343,7 +343,8 @@ def markdown(
         "",
         "## What was measured on what",
         "",
-        f"Subjects: {len(plan.faces)} public-domain faces ({', '.join(plan.faces)}) x {len(plan.tones)} simulated skin tones",
+        f"Subjects: {len(plan.faces)} public-domain faces ({', '.join(plan.faces)}) x {len(plan.tones)} simulated",
+        "skin tones",
         f"(melanin units {', '.join(str(t) for t in plan.tones)}), each enlarged to an inter-ocular distance of 400 px",
         "and given a procedural skin micro-texture (`dermadelta.imaging.simulate`). These are simulated subjects:",
         "the figures say how the software behaves under known transforms and changes, not how real skin",
@@ -365,7 +366,8 @@ def markdown(
         "before photo and its true position in the after photo mapped back by the recovered after-to-before map,",
         "as a fraction of the inter-ocular distance (IOD).",
         "",
-        "| pairs | median error (IOD) | 95th percentile of per-pair median | worst pair | median landmark residual | face lost |",
+        "| pairs | median error (IOD) | 95th percentile of per-pair median | worst pair "
+        "| median landmark residual | face lost |",
         "|---|---|---|---|---|---|",
         f"| {len(errors)} | {np.median(errors):.3%} | {np.percentile(errors, 95):.3%} | {max(errors):.3%} "
         f"| {np.median(residuals):.3%} | {lost} |"

@@ -71,7 +71,7 @@ def run_compare(args: argparse.Namespace) -> int:
         written = write_comparison_report(comparison, args.report)
         print(f"report written: {written}", file=sys.stderr)
     if not comparison.measured:
-        for label, analysis in (("before", comparison.before), ("after", comparison.after)):
+        for analysis in (comparison.before, comparison.after):
             if analysis.quality.verdict == "reject":
                 print(_reject_line(analysis.inspected.decoded.source, analysis.quality.reasons), file=sys.stderr)
         return EXIT_REJECTED
