@@ -164,18 +164,36 @@ def test_each_rule_fires_on_its_trigger_and_cites_its_source(
     assert result.verdict == outcome
 
 
+def _all_clear() -> dict[str, Any]:
+    """A complete intake with nothing to report: every yes/no question answered no."""
+    book = load_rulebook()
+    answers: dict[str, Any] = {"age": 40, "fitzpatrick": "II", "isotretinoin_last_dose": "2025-01-01"}
+    for question in book.questions.values():
+        if question.type == "boolean":
+            answers.setdefault(question.id, False)
+        elif question.type == "zones":
+            answers.setdefault(question.id, [])
+        elif question.type == "choice":
+            answers.setdefault(question.id, question.choices[0])
+    return answers
+
+
 def test_it_says_go_when_nothing_fires() -> None:
-    result = run(
-        {
-            "age": 40,
-            "fitzpatrick": "II",
-            "pregnant_or_breastfeeding": False,
-            "isotretinoin_last_dose": "2025-01-01",
-        }
-    )
-    assert result.verdict == "go"
+    result = run(_all_clear())
+    assert result.verdict == "go", [f.reason for f in result.findings]
     assert result.findings == ()
     assert result.treatable_from == TODAY
+
+
+def test_unanswered_safety_questions_are_never_a_go() -> None:
+    # An unasked contraindication is unknown, not absent; empty dates mean "never".
+    answers = _all_clear()
+    del answers["pregnant_or_breastfeeding"]
+    result = run(answers)
+    assert result.verdict == "caution"
+    (finding,) = result.findings
+    assert finding.rule_id == "unanswered_questions"
+    assert "pregnant_or_breastfeeding" in finding.reason
 
 
 def test_it_defers_after_isotretinoin_until_six_months() -> None:
@@ -186,8 +204,8 @@ def test_it_defers_after_isotretinoin_until_six_months() -> None:
 
 
 def test_isotretinoin_six_months_ago_and_one_day_is_clear() -> None:
-    assert run({"isotretinoin_last_dose": "2026-07-09"}).verdict == "go"
-    assert run({"isotretinoin_last_dose": "2026-07-10"}).verdict == "go"  # washout ends today
+    assert run({**_all_clear(), **{"isotretinoin_last_dose": "2026-07-09"}}).verdict == "go"
+    assert run({**_all_clear(), **{"isotretinoin_last_dose": "2026-07-10"}}).verdict == "go"  # washout ends today
     assert run({"isotretinoin_last_dose": "2026-07-11"}).verdict == "defer"
 
 
@@ -210,11 +228,11 @@ def test_the_latest_washout_decides_the_earliest_date() -> None:
 
 
 def test_a_filler_in_an_untreated_zone_does_not_defer() -> None:
-    assert run({"filler_or_surgery": {"perioral": "2026-12-01"}}).verdict == "go"
+    assert run({**_all_clear(), **{"filler_or_surgery": {"perioral": "2026-12-01"}}}).verdict == "go"
 
 
 def test_a_suspicious_mole_outside_the_treated_zones_does_not_refer() -> None:
-    assert run({"suspicious_lesions": ["nose"]}).verdict == "go"
+    assert run({**_all_clear(), **{"suspicious_lesions": ["nose"]}}).verdict == "go"
 
 
 def test_refer_outranks_defer_and_caution() -> None:
@@ -235,7 +253,7 @@ def test_darker_skin_asks_the_plan_for_conservative_depths() -> None:
 
 
 def test_empty_answers_mean_never() -> None:
-    assert run({"isotretinoin_last_dose": "", "laser_last": None}).verdict == "go"
+    assert run({**_all_clear(), **{"isotretinoin_last_dose": "", "laser_last": None}}).verdict == "go"
 
 
 @pytest.mark.parametrize(

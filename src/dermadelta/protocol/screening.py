@@ -16,6 +16,9 @@ from typing import Any
 from dermadelta.errors import InputError
 from dermadelta.protocol.rulebook import OUTCOMES, Question, Rule, RuleBook, load_rulebook
 
+#: Question types whose empty answer means "never" (no last date to report).
+_EMPTY_MEANS_NEVER = frozenset({"date", "zone_dates"})
+
 #: A parsed answer: bool, int, str (a choice), date, zones, or zone -> date.
 Answer = bool | int | str | dt.date | tuple[str, ...] | Mapping[str, dt.date]
 
@@ -112,6 +115,20 @@ def screen(intake: Intake, *, rules: RuleBook | None = None) -> Screening:
         finding = _apply(rule, book.questions[rule.question], intake)
         if finding is not None:
             findings.append(finding)
+    unanswered = tuple(q for q in book.questions if q not in intake.answers)
+    asked_by_rules = {rule.question for rule in book.rules.values()}
+    # Date questions are left empty for "never"; any other unanswered contraindication
+    # question is unknown, not a "no": never a plain go.
+    must_answer = {q for q in asked_by_rules if book.questions[q].type not in _EMPTY_MEANS_NEVER}
+    if missing := sorted(must_answer & set(unanswered)):
+        findings.append(
+            Finding(
+                rule_id="unanswered_questions",
+                outcome="caution",
+                reason=f"screening questions not answered: {', '.join(missing)}; ask before treating",
+                source="practice: a contraindication that was not asked about is unknown, not absent",
+            )
+        )
     severity = max((OUTCOMES.index(f.outcome) for f in findings), default=0)
     verdict = OUTCOMES[severity]
     earliest = None
@@ -119,7 +136,6 @@ def screen(intake: Intake, *, rules: RuleBook | None = None) -> Screening:
         defers = [f for f in findings if f.outcome == "defer"]
         if all(f.until is not None for f in defers):
             earliest = max(f.until for f in defers if f.until is not None)
-    unanswered = tuple(q for q in book.questions if q not in intake.answers)
     return Screening(verdict, tuple(findings), intake.on, intake.zones, earliest, unanswered)
 
 
