@@ -40,6 +40,7 @@ CHANGES = {
     "brown spots added (3 % of skin)": ("spots", "increased"),
 }
 #: A ratio-scale metric has a meaningful coefficient of variation; a* and ITA do not.
+_BAND_ORDER = ("very_light", "light", "intermediate", "tan", "brown", "dark", "unknown")
 RATIO_SCALE = frozenset({"pigmentation", "unevenness", "texture", "pores", "wrinkles", "spots"})
 
 
@@ -121,8 +122,7 @@ def _registration_job(job: dict[str, Any]) -> dict[str, Any]:
     """Known transform of a subject; error of the recovered after-to-before map."""
     import cv2
 
-    from dermadelta.imaging.pipeline import inspect
-    from dermadelta.imaging.standardize import register
+    from dermadelta.imaging.pipeline import compare
 
     subject = _subject(job["face"], job["tone"])
     rng = np.random.default_rng(job["seed"])
@@ -136,11 +136,15 @@ def _registration_job(job: dict[str, Any]) -> dict[str, Any]:
     moved = corners @ affine[:, :2].T.astype(np.float32) + affine[:, 2].astype(np.float32)
     moved += rng.uniform(-0.03, 0.03, (4, 2)).astype(np.float32) * [width, height]
     homography = cv2.getPerspectiveTransform(corners, moved.astype(np.float32))
-    before = inspect(sim.encode_jpeg(subject.rgb, quality=92))
-    after = inspect(sim.encode_jpeg(sim.warp(subject.rgb, homography), quality=92))
-    if not (before.landmarks.found and after.landmarks.found):
+    comparison = compare(
+        sim.encode_jpeg(subject.rgb, quality=92),
+        sim.encode_jpeg(sim.warp(subject.rgb, homography), quality=92),
+        repeatability=_NO_TABLE,
+    )
+    if comparison.after_to_before is None:
         return {**job, "found": False}
-    matrix, residual = register(after.landmarks, before.landmarks)
+    before = comparison.before.inspected
+    matrix, residual = comparison.after_to_before, comparison.residual_iod
     points = before.landmarks.points
     projected = cv2.perspectiveTransform(points[None].astype(np.float64), homography)[0]
     recovered = projected @ matrix[:, :2].T + matrix[:, 2]
@@ -263,11 +267,32 @@ def repeatability(records: list[dict[str, Any]]) -> dict[str, dict[str, Repeatab
     return table
 
 
-def table_from(stats: dict[str, dict[str, Repeatability]], *, source: str) -> RepeatabilityTable:
+def repeatability_by_band(records: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Repeatability]]]:
+    """:func:`repeatability` for the subjects of each ITA band."""
+    bands: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        bands[_band(record)].append(record)
+    return {band: repeatability(subset) for band, subset in bands.items() if band != "unknown"}
+
+
+def _mdc_of(stats: dict[str, dict[str, Repeatability]]) -> dict[str, dict[str, float]]:
+    return {zone: {metric: s.mdc for metric, s in metrics.items()} for zone, metrics in stats.items()}
+
+
+def table_from(
+    stats: dict[str, dict[str, Repeatability]],
+    by_band: dict[str, dict[str, dict[str, Repeatability]]],
+    *,
+    source: str,
+) -> RepeatabilityTable:
     return RepeatabilityTable(
-        mdc={zone: {metric: s.mdc for metric, s in metrics.items()} for zone, metrics in stats.items()},
-        source=source,
+        mdc=_mdc_of(stats), source=source, by_band={band: _mdc_of(b) for band, b in by_band.items()}
     )
+
+
+def _table_for(record: dict[str, Any], table: RepeatabilityTable) -> RepeatabilityTable:
+    """The table ``compare`` would use for this pair: by the ITA of its before photo."""
+    return table.for_tone(record["before"]["face"]["tone_ita"])
 
 
 def shipped_table() -> RepeatabilityTable:
@@ -282,9 +307,10 @@ def false_change_rate(records: Iterable[dict[str, Any]], table: RepeatabilityTab
     for record in records:
         if not record["measured"]:
             continue
+        toned = _table_for(record, table)
         for zone in ZONE_NAMES:
             for metric in METRIC_NAMES:
-                delta, mdc = record["delta"][zone][metric], table.get(zone, metric)
+                delta, mdc = record["delta"][zone][metric], toned.get(zone, metric)
                 if delta is None or mdc is None:
                     continue
                 total += 1
@@ -299,8 +325,9 @@ def detection_rate(records: Iterable[dict[str, Any]], table: RepeatabilityTable,
     for record in records:
         if record.get("change") != change or not record["measured"]:
             continue
+        toned = _table_for(record, table)
         for zone in ZONE_NAMES:
-            delta, mdc = record["delta"][zone][metric], table.get(zone, metric)
+            delta, mdc = record["delta"][zone][metric], toned.get(zone, metric)
             if delta is None or mdc is None:
                 continue
             total += 1
@@ -320,13 +347,23 @@ def _band(record: dict[str, Any]) -> str:
     return ita_band(ita) if ita is not None and math.isfinite(ita) else "unknown"
 
 
-def write_repeatability_json(stats: dict[str, dict[str, Repeatability]], path: Path, *, command: str) -> None:
+def write_repeatability_json(
+    stats: dict[str, dict[str, Repeatability]],
+    by_band: dict[str, dict[str, dict[str, Repeatability]]],
+    path: Path,
+    *,
+    command: str,
+) -> None:
+    def rounded(table: dict[str, dict[str, Repeatability]], field: str) -> dict[str, dict[str, float]]:
+        return {z: {m: round(getattr(s, field), 6) for m, s in ms.items()} for z, ms in table.items()}
+
     data = {
         "schema": "dermadelta.repeatability/1",
         "generated_by": command,
         "method": "MDC = 1.96 x sqrt(2) x within-subject SD of repeated captures under capture nuisance",
-        "mdc": {z: {m: round(s.mdc, 6) for m, s in ms.items()} for z, ms in stats.items()},
-        "within_sd": {z: {m: round(s.within_sd, 6) for m, s in ms.items()} for z, ms in stats.items()},
+        "mdc": rounded(stats, "mdc"),
+        "mdc_by_band": {band: rounded(table, "mdc") for band, table in sorted(by_band.items())},
+        "within_sd": rounded(stats, "within_sd"),
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
@@ -363,8 +400,9 @@ def markdown(
     lines += [
         "Known transforms: rotation up to +-15 deg, scale 0.8-1.25, shifts up to 8 % of the frame, and a mild",
         "perspective (each corner moved up to 3 % of the image size). Error = distance between a landmark of the",
-        "before photo and its true position in the after photo mapped back by the recovered after-to-before map,",
-        "as a fraction of the inter-ocular distance (IOD).",
+        "before photo and its true position in the after photo mapped back by the after-to-before map that",
+        "`compare` reports (landmark fit refined on the skin's detail), as a fraction of the inter-ocular",
+        "distance (IOD). The residual is the landmark fit's own, before refinement.",
         "",
         "| pairs | median error (IOD) | 95th percentile of per-pair median | worst pair "
         "| median landmark residual | face lost |",
@@ -403,6 +441,18 @@ def markdown(
                 f"| {metric} | {METRICS[metric].unit} | {face.mdc:.4g} | {cv} | {icc} "
                 f"| {min(zone_mdcs):.4g} - {max(zone_mdcs):.4g} |"
             )
+        lines += [
+            "",
+            "Repeatability depends on skin tone: a darker skin reflects less light over the same sensor noise.",
+            "`compare` therefore uses the MDC measured on subjects of the before photo's ITA band (pooled over",
+            "all tones where a band has no subjects). Whole-face MDC by band:",
+            "",
+            "| ITA band | " + " | ".join(METRIC_NAMES) + " |",
+            "|---|" + "---|" * len(METRIC_NAMES),
+        ]
+        for band, band_table in sorted(table.by_band.items(), key=lambda item: _BAND_ORDER.index(item[0])):
+            cells = [f"{band_table.get('face', {}).get(m, float('nan')):.4g}" for m in METRIC_NAMES]
+            lines.append(f"| {band} | " + " | ".join(cells) + " |")
         lines.append("")
     changed, total = false_change_rate(results.null_pairs, table)
     lines += [
@@ -425,8 +475,9 @@ def markdown(
         for record in results.null_pairs:
             if not record["measured"]:
                 continue
+            toned = _table_for(record, table)
             for zone in ZONE_NAMES:
-                delta, mdc = record["delta"][zone][metric], table.get(zone, metric)
+                delta, mdc = record["delta"][zone][metric], toned.get(zone, metric)
                 if delta is not None and mdc is not None:
                     t += 1
                     c += classify(delta, mdc) != "none"
@@ -468,8 +519,33 @@ def markdown(
         values = bands.get(band, [])
         span = f"{min(values):.1f} to {max(values):.1f}" if values else "-"
         lines.append(f"| {band} | {len(values)} | {span} |")
-    lines.append("")
+    lines += [
+        "",
+        "## Limits of this evaluation",
+        "",
+        "- Two source faces only, enlarged from small public photos; their skin micro-texture, the darker",
+        "  tones and the treatment effects are simulated (`dermadelta.imaging.simulate`), so the figures test",
+        "  the software's response to known changes, not real skin's visit-to-visit biology.",
+        "- The simulated redness raises CIELAB a* directly; it also raises the red channel, so the melanin",
+        "  index (pigmentation) falls in those pairs. Real erythema (haemoglobin) absorbs green, not red.",
+        "- Added brown spots are 1.5-4 mm across and about 7 L* darker than the skin around them.",
+        "- One MDC per zone and metric is pooled over all tones; the false-change table by ITA band shows",
+        "  where that pooled bound is too tight.",
+        "",
+    ]
     return "\n".join(lines)
+
+
+def _load_raw(path: Path, plan: Plan) -> Results:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Results(
+        plan=plan,
+        registration=data["registration"],
+        repeat=data["repeat"],
+        null_pairs=data["null"],
+        detection=data["detection"],
+        seconds=float(data.get("seconds", 0.0)),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -478,18 +554,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the small slice the tests run")
     parser.add_argument("--no-table", action="store_true", help="do not rewrite the shipped repeatability table")
     parser.add_argument("--raw", type=Path, default=Path("out/evaluation_results.json"), help="every pair's figures")
+    parser.add_argument("--from-raw", action="store_true", help="rebuild the report from --raw instead of running")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     command = "make eval" if not args.quick else "python -m dermadelta.evaluation --quick"
-    results = run(plan)
-    args.raw.parent.mkdir(parents=True, exist_ok=True)
-    raw = {"registration": results.registration, "repeat": results.repeat, "null": results.null_pairs}
-    args.raw.write_text(json.dumps({**raw, "detection": results.detection}, indent=1), encoding="utf-8")
+    if args.from_raw:
+        results = _load_raw(args.raw, plan)
+    else:
+        results = run(plan)
+        args.raw.parent.mkdir(parents=True, exist_ok=True)
+        raw: dict[str, Any] = {
+            "registration": results.registration,
+            "repeat": results.repeat,
+            "null": results.null_pairs,
+            "detection": results.detection,
+            "seconds": results.seconds,
+        }
+        args.raw.write_text(json.dumps(raw, indent=1), encoding="utf-8")
     stats = repeatability(results.repeat)
+    by_band = repeatability_by_band(results.repeat)
     if stats and not args.no_table:
         target = Path(str(resources.files("dermadelta.imaging.data").joinpath("repeatability.json")))
-        write_repeatability_json(stats, target, command=command)
-        table = table_from(stats, source=command)
+        write_repeatability_json(stats, by_band, target, command=command)
+        table = table_from(stats, by_band, source=command)
     else:
         table = shipped_table()
     args.out.write_text(markdown(results, stats, table, command=command), encoding="utf-8")

@@ -13,12 +13,14 @@ Bland JM, Altman DG. Measurement error. BMJ 1996;313:744.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
 from dermadelta.errors import DermadeltaError
+from dermadelta.imaging.colour import ITA_BANDS, ita_band
 from dermadelta.imaging.metrics import METRIC_NAMES, Measurements
 from dermadelta.imaging.zones import ZONE_NAMES
 
@@ -50,28 +52,64 @@ class MetricChange:
 
 @dataclass(frozen=True)
 class RepeatabilityTable:
-    """Minimal detectable change per zone and metric, with where it came from."""
+    """Minimal detectable change per zone and metric, with where it came from.
+
+    ``by_band`` holds the MDCs measured on subjects of each ITA skin-tone band:
+    darker skin gives photos with less signal over the same sensor noise, so one
+    pooled bound would report false changes on dark skin and miss real ones on
+    light skin. :meth:`for_tone` picks the band of a measured ITA; as a band's
+    figures come from few subjects, the bound used is never below the pooled one.
+    """
 
     mdc: dict[str, dict[str, float]]
     source: str
+    by_band: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    band: str | None = None
 
     def get(self, zone: str, metric: str) -> float | None:
         return self.mdc.get(zone, {}).get(metric)
+
+    def for_tone(self, ita_deg: float | None) -> RepeatabilityTable:
+        """The table for a skin of this ITA (degrees); the pooled one when unknown."""
+        if ita_deg is None or not math.isfinite(ita_deg):
+            return self
+        band = ita_band(ita_deg)
+        if band not in self.by_band:
+            return self
+        band_mdc = self.by_band[band]
+        merged = {
+            zone: {metric: max(value, band_mdc.get(zone, {}).get(metric, value)) for metric, value in metrics.items()}
+            for zone, metrics in self.mdc.items()
+        }
+        return RepeatabilityTable(mdc=merged, source=self.source, band=band)
+
+
+def _mdc_mapping(table: Any, *, source: str, where: str) -> dict[str, dict[str, float]]:
+    mdc = {zone: {metric: float(table[zone][metric]) for metric in table[zone]} for zone in table}
+    for zone, metrics in mdc.items():
+        for metric, value in metrics.items():
+            if not value > 0 or not math.isfinite(value):
+                raise DermadeltaError(f"{source}: MDC of {where}{zone}.{metric} must be positive, not {value}")
+    return mdc
 
 
 def parse_repeatability(text: str, *, source: str) -> RepeatabilityTable:
     """Read a repeatability table; refuse one that is malformed or has a non-positive MDC."""
     try:
         data = json.loads(text)
-        table = data["mdc"]
-        mdc = {zone: {metric: float(table[zone][metric]) for metric in table[zone]} for zone in table}
-    except (ValueError, KeyError, TypeError) as error:
+        mdc = _mdc_mapping(data["mdc"], source=source, where="")
+        by_band = {
+            band: _mdc_mapping(table, source=source, where=f"{band}.")
+            for band, table in data.get("mdc_by_band", {}).items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        if isinstance(error, DermadeltaError):
+            raise
         raise DermadeltaError(f"{source}: not a repeatability table ({error})") from None
-    for zone, metrics in mdc.items():
-        for metric, value in metrics.items():
-            if not value > 0 or value != value:
-                raise DermadeltaError(f"{source}: MDC of {zone}.{metric} must be positive, not {value}")
-    return RepeatabilityTable(mdc=mdc, source=str(data.get("generated_by", source)))
+    unknown = set(by_band) - {band for band, _ in ITA_BANDS} - {"dark"}
+    if unknown:
+        raise DermadeltaError(f"{source}: unknown ITA bands {sorted(unknown)}")
+    return RepeatabilityTable(mdc=mdc, source=str(data.get("generated_by", source)), by_band=by_band)
 
 
 @cache

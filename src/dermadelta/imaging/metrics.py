@@ -60,7 +60,7 @@ _PORE_MAX_DIAMETER_MM = 1.2
 _PORE_CONTRAST = 0.05  # natural-log luminance: 5 % darker than the surrounding skin
 #: Pores are found on log luminance smoothed this much, below their own size but
 #: enough to stop single-pixel sensor noise from counting as pores.
-_PORE_PRESMOOTH_MM = 0.15
+_PORE_PRESMOOTH_MM = 0.25
 _WRINKLE_SCALES_MM = (0.6, 1.0, 1.5)
 _SPOT_SMOOTH_MM = 0.5
 _SPOT_BACKGROUND_MM = 12.0

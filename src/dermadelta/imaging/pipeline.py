@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -29,11 +29,13 @@ from dermadelta.imaging.standardize import (
     Affine,
     Standardized,
     compose,
+    invert,
     match_colour,
+    refine_alignment,
     register,
     standardize,
 )
-from dermadelta.imaging.zones import Zones, find_zones, surroundings
+from dermadelta.imaging.zones import Zones, face_region, find_zones, surroundings
 
 Source = str | Path | bytes
 ANALYZE_SCHEMA = "dermadelta.analyze/1"
@@ -184,8 +186,9 @@ def compare(
 ) -> Comparison:
     """Compare two photos of the same face.
 
-    The after photo is registered onto the before photo from their landmarks and
-    warped into the before photo's canonical frame; its exposure and white balance
+    The after photo is registered onto the before photo from their landmarks,
+    refined on the skin's own detail, and warped into the before photo's canonical
+    frame; its exposure and white balance
     are matched to the before photo on the surroundings of the face; both are then
     measured on the skin that both show.
     """
@@ -206,23 +209,30 @@ def compare(
         )
     after_to_before, residual_iod = register(second.landmarks, first.landmarks)
     before_std = standardize(first.decoded, first.landmarks)
-    after_std = standardize(
-        second.decoded, second.landmarks, to_canonical=compose(before_std.to_canonical, after_to_before)
-    )
+    after_to_canonical = compose(before_std.to_canonical, after_to_before)
+    after_std = standardize(second.decoded, second.landmarks, to_canonical=after_to_canonical)
+    correction = refine_alignment(after_std, before_std, region=face_region(before_std.landmarks))
+    if not np.allclose(correction, np.eye(2, 3)):
+        after_to_canonical = compose(correction, after_to_canonical)
+        after_to_before = compose(invert(before_std.to_canonical), after_to_canonical)
+        after_std = standardize(second.decoded, second.landmarks, to_canonical=after_to_canonical)
     after_std = match_colour(after_std, before_std, region=surroundings(before_std.landmarks))
-    common = find_zones(before_std).intersect(find_zones(after_std))
+    # Zone geometry comes from the before photo's landmarks for both photos, so the
+    # same skin is compared; only the colour-based exclusions (hair) come from each.
+    same_geometry = replace(after_std, landmarks=before_std.landmarks)
+    common = find_zones(before_std).intersect(find_zones(same_geometry))
     before_analysis = _measure(first, before_std, common, detector)
     after_analysis = _measure(second, after_std, common, detector)
     assert before_analysis.measurements is not None and after_analysis.measurements is not None
-    changes = compare_measurements(
-        before_analysis.measurements, after_analysis.measurements, repeatability=repeatability
-    )
+    # The detectable change depends on the skin's tone, read on the before photo.
+    toned = repeatability.for_tone(before_analysis.measurements.values["face"]["tone_ita"])
+    changes = compare_measurements(before_analysis.measurements, after_analysis.measurements, repeatability=toned)
     return Comparison(
         before_analysis,
         after_analysis,
         after_to_before,
         residual_iod,
         changes,
-        repeatability.source,
+        f"{toned.source} ({toned.band or 'all skin tones'})",
         run_versions,
     )

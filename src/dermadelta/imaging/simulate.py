@@ -132,8 +132,15 @@ def make_subject(name: str, *, inter_ocular_px: float = 400.0, seed: int = 0) ->
     iod = float(np.linalg.norm(points[473] - points[468]))
     centre = points.mean(axis=0)
     half = np.array([1.6, 2.0]) * iod * 1.25
-    x0, y0 = np.maximum(np.floor(centre - half), 0).astype(int)
-    x1, y1 = np.minimum(np.ceil(centre + half), [base.shape[1], base.shape[0]]).astype(int)
+    # Pad by reflection where the photo ends close to the face (grace_hopper's chin),
+    # so that reframing a capture never slides an empty border over the skin.
+    pad = int(np.ceil(max(0.0, *(half - centre), *(centre + half - [base.shape[1], base.shape[0]]))))
+    if pad:
+        base = cv2.copyMakeBorder(base, pad, pad, pad, pad, cv2.BORDER_REFLECT)
+        points = points + pad
+        centre = centre + pad
+    x0, y0 = np.floor(centre - half).astype(int)
+    x1, y1 = np.ceil(centre + half).astype(int)
     crop = base[y0:y1, x0:x1]
     factor = inter_ocular_px / iod
     big = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
@@ -170,7 +177,7 @@ def add_redness(rgb: Image, skin: Mask, *, delta_a: float = 3.0) -> Image:
 
 
 def smooth_texture(rgb: Image, skin: Mask, *, inter_ocular_px: float, amount: float = 0.5) -> Image:
-    """Remove ``amount`` of the skin's fine relief (0.2-0.8 mm band of log luminance)."""
+    """Remove ``amount`` of the skin's fine relief (log luminance between Gaussians of 0.15 and 1 mm)."""
     import cv2
 
     mm = 63.0 / inter_ocular_px

@@ -122,15 +122,17 @@ NOSE_TIP = 4
 NOSTRILS = (2, 97, 98, 326, 327, 94)
 MOUTH_RIGHT_CORNER, MOUTH_LEFT_CORNER = 61, 291
 LOWER_LIP_BOTTOM = 17
+CHIN_POINT = 152
 
 # Sizes as fractions of the inter-ocular distance (IOD).
-_OVAL_INSET_IOD = 0.03
+_OVAL_INSET_IOD = 0.06  # the face's edge is shadowed and shifts with pose
 _EYE_MARGIN_IOD = 0.07
 _BROW_MARGIN_IOD = 0.05
 _LIP_MARGIN_IOD = 0.04
 _NOSTRIL_MARGIN_IOD = 0.04
 _PERIORBITAL_RADII_IOD = (0.42, 0.30)
 _PERIORAL_REACH_IOD = 0.28
+_CHIN_MARGIN_IOD = 0.08
 #: Non-skin blobs thinner than this are kept as skin (pores, spots, fine lines).
 _NON_SKIN_MIN_WIDTH_IOD = 0.06
 #: Distance from the skin's own colour, in robust standard deviations, past which a
@@ -286,7 +288,9 @@ def find_zones(standardized: Standardized) -> Zones:
     claim("forehead", rows < brow_top - 0.02 * iod)
     chin_top = p[LOWER_LIP_BOTTOM, 1]
     mouth_half_width = 0.5 * abs(p[MOUTH_LEFT_CORNER, 0] - p[MOUTH_RIGHT_CORNER, 0])
-    claim("chin", (rows > chin_top) & (np.abs(cols - midline_x) < mouth_half_width + 0.15 * iod))
+    # The chin stops short of its lowest point: below it the jaw turns into shadow.
+    chin_bottom = p[CHIN_POINT, 1] - _CHIN_MARGIN_IOD * iod
+    claim("chin", (rows > chin_top) & (rows < chin_bottom) & (np.abs(cols - midline_x) < mouth_half_width + 0.15 * iod))
     cheek_band = (rows > eye_y + 0.12 * iod) & (rows < chin_top)
     # The subject's right cheek is on the side of their right iris.
     right_is_low_x = p[RIGHT_IRIS_CENTRE, 0] < p[LEFT_IRIS_CENTRE, 0]
