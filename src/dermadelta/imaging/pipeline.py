@@ -177,6 +177,22 @@ def analyze(source: Source | Decoded, *, detector: LandmarkDetector | None = Non
     return _measure(inspected, standardized, find_zones(standardized), detector)
 
 
+def _register_onto(
+    after: Inspected, before_std: Standardized, before_landmarks: Landmarks
+) -> tuple[Standardized, Affine, float]:
+    """The after photo in the before photo's canonical frame, its after-to-before map
+    and the landmark fit's residual: landmarks first, then refined on skin detail."""
+    after_to_before, residual_iod = register(after.landmarks, before_landmarks)
+    to_canonical = compose(before_std.to_canonical, after_to_before)
+    after_std = standardize(after.decoded, after.landmarks, to_canonical=to_canonical)
+    correction = refine_alignment(after_std, before_std, region=face_region(before_std.landmarks))
+    if not np.allclose(correction, np.eye(2, 3)):
+        to_canonical = compose(correction, to_canonical)
+        after_to_before = compose(invert(before_std.to_canonical), to_canonical)
+        after_std = standardize(after.decoded, after.landmarks, to_canonical=to_canonical)
+    return after_std, after_to_before, residual_iod
+
+
 def compare(
     before: Source | Decoded,
     after: Source | Decoded,
@@ -186,11 +202,11 @@ def compare(
 ) -> Comparison:
     """Compare two photos of the same face.
 
-    The after photo is registered onto the before photo from their landmarks,
-    refined on the skin's own detail, and warped into the before photo's canonical
-    frame; its exposure and white balance
-    are matched to the before photo on the surroundings of the face; both are then
-    measured on the skin that both show.
+    The after photo is registered onto the before photo and warped into the before
+    photo's canonical frame; its exposure and white balance are matched to the
+    before photo on the surroundings of the face; both are then measured on the
+    skin that both show, and each change is judged against the detectable change
+    measured for skin of the before photo's tone.
     """
     detector = detector or default_detector()
     repeatability = repeatability or default_repeatability()
@@ -207,15 +223,8 @@ def compare(
             repeatability.source,
             run_versions,
         )
-    after_to_before, residual_iod = register(second.landmarks, first.landmarks)
     before_std = standardize(first.decoded, first.landmarks)
-    after_to_canonical = compose(before_std.to_canonical, after_to_before)
-    after_std = standardize(second.decoded, second.landmarks, to_canonical=after_to_canonical)
-    correction = refine_alignment(after_std, before_std, region=face_region(before_std.landmarks))
-    if not np.allclose(correction, np.eye(2, 3)):
-        after_to_canonical = compose(correction, after_to_canonical)
-        after_to_before = compose(invert(before_std.to_canonical), after_to_canonical)
-        after_std = standardize(second.decoded, second.landmarks, to_canonical=after_to_canonical)
+    after_std, after_to_before, residual_iod = _register_onto(second, before_std, first.landmarks)
     after_std = match_colour(after_std, before_std, region=surroundings(before_std.landmarks))
     # Zone geometry comes from the before photo's landmarks for both photos, so the
     # same skin is compared; only the colour-based exclusions (hair) come from each.
