@@ -47,7 +47,7 @@ METRICS: dict[str, MetricSpec] = {
             "spots",
             "area fraction",
             0.5,
-            "area fraction of spots 1 mm+ across, 4+ MI units above a 12 mm median",
+            "area fraction of spots 1 mm+ across, 4+ MI units above a 6 mm median",
         ),
     )
 }
@@ -63,7 +63,7 @@ _PORE_CONTRAST = 0.05  # natural-log luminance: 5 % darker than the surrounding 
 _PORE_PRESMOOTH_MM = 0.25
 _WRINKLE_SCALES_MM = (0.6, 1.0, 1.5)
 _SPOT_SMOOTH_MM = 0.5
-_SPOT_BACKGROUND_MM = 12.0
+_SPOT_BACKGROUND_MM = 6.0
 _PIXELS_PER_SIGMA_REDUCED = 3.0
 _SPOT_MIN_DIAMETER_MM = 1.0
 _SPOT_CONTRAST_MI = 4.0  # about 9 % less red light than the skin around it
