@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from dermadelta.imaging.colour_match import match_colour
 from dermadelta.imaging.compare import (
     MetricChange,
     RepeatabilityTable,
@@ -25,16 +26,8 @@ from dermadelta.imaging.landmarks import (
 )
 from dermadelta.imaging.metrics import Measurements, MetricMaps, measure, metric_maps
 from dermadelta.imaging.quality import Quality, assess_quality
-from dermadelta.imaging.standardize import (
-    Affine,
-    Standardized,
-    compose,
-    invert,
-    match_colour,
-    refine_alignment,
-    register,
-    standardize,
-)
+from dermadelta.imaging.registration import refine_alignment, register
+from dermadelta.imaging.standardize import Affine, Standardized, compose, invert, standardize
 from dermadelta.imaging.zones import Zones, face_region, find_zones, surroundings
 
 Source = str | Path | bytes
