@@ -159,6 +159,33 @@ def _registration_job(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Gaussian blurs, as fractions of the inter-ocular distance, for the sharpness table.
+BLURS_IOD = (0.0, 0.0025, 0.005, 0.01, 0.02, 0.04)
+
+
+def sharpness_table(plan: Plan) -> dict[str, list[float]]:
+    """The quality gate's sharpness index of each face, lightest and darkest tone, under known blurs."""
+    import cv2
+
+    from dermadelta.imaging.decode import decode
+    from dermadelta.imaging.landmarks import find_landmarks
+    from dermadelta.imaging.quality import sharpness_index
+
+    table: dict[str, list[float]] = {}
+    for face in plan.faces:
+        for tone in (min(plan.tones), max(plan.tones)):
+            subject = _subject(face, tone)
+            row = []
+            for blur in BLURS_IOD:
+                rgb = (
+                    subject.rgb if blur == 0 else cv2.GaussianBlur(subject.rgb, (0, 0), blur * subject.inter_ocular_px)
+                )
+                decoded = decode(sim.encode_jpeg(rgb, quality=90))
+                row.append(sharpness_index(decoded.rgb, find_landmarks(decoded)))
+            table[f"{face}, tone {tone}"] = row
+    return table
+
+
 @dataclass
 class Results:
     plan: Plan
@@ -167,6 +194,7 @@ class Results:
     null_pairs: list[dict[str, Any]] = field(default_factory=list)
     detection: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    sharpness: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _jobs(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -519,6 +547,22 @@ def markdown(
         values = bands.get(band, [])
         span = f"{min(values):.1f} to {max(values):.1f}" if values else "-"
         lines.append(f"| {band} | {len(values)} | {span} |")
+    if results.sharpness:
+        from dermadelta.imaging.quality import SHARPNESS_REJECT, SHARPNESS_WARN
+
+        lines += [
+            "",
+            "## Sharpness gate",
+            "",
+            "The quality gate's sharpness index (`dermadelta.imaging.quality.sharpness_index`) of each face under",
+            f"a known Gaussian blur, as a fraction of IOD. The gate warns below {SHARPNESS_WARN} and rejects below",
+            f"{SHARPNESS_REJECT}.",
+            "",
+            "| subject | " + " | ".join(f"blur {b:.2%}" for b in BLURS_IOD) + " |",
+            "|---|" + "---|" * len(BLURS_IOD),
+        ]
+        for name, row in results.sharpness.items():
+            lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" for v in row) + " |")
     lines += [
         "",
         "## Limits of this evaluation",
@@ -571,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": results.seconds,
         }
         args.raw.write_text(json.dumps(raw, indent=1), encoding="utf-8")
+    results.sharpness = sharpness_table(plan)
     stats = repeatability(results.repeat)
     by_band = repeatability_by_band(results.repeat)
     if stats and not args.no_table:
