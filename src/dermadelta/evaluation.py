@@ -547,6 +547,7 @@ def markdown(
         values = bands.get(band, [])
         span = f"{min(values):.1f} to {max(values):.1f}" if values else "-"
         lines.append(f"| {band} | {len(values)} | {span} |")
+    lines += _ita_spread_lines(results.repeat + results.null_pairs)
     if results.sharpness:
         from dermadelta.imaging.quality import SHARPNESS_REJECT, SHARPNESS_WARN
 
@@ -578,6 +579,26 @@ def markdown(
         "",
     ]
     return "\n".join(lines)
+
+
+def _ita_spread_lines(records: list[dict[str, Any]]) -> list[str]:
+    """How far a single photo's ITA strays from its subject's: what ``compare`` must allow for."""
+    from dermadelta.imaging.compare import ITA_UNCERTAINTY_DEG
+
+    offsets = [
+        record["before"]["face"]["tone_ita"] - record["ita"]
+        for record in records
+        if record["measured"] and record["before"]["face"]["tone_ita"] is not None
+    ]
+    if not offsets:
+        return []
+    return [
+        "",
+        "The ITA of a single photo moves with its exposure: on the before photos of the unchanged pairs it",
+        f"stood {min(offsets):+.1f} to {max(offsets):+.1f} degrees from its subject's clean-capture ITA (95 % within",
+        f"{np.percentile(np.abs(offsets), 95):.1f}). `compare` therefore takes the detectable change of every band",
+        f"within {ITA_UNCERTAINTY_DEG:g} degrees of the before photo's ITA.",
+    ]
 
 
 def _load_raw(path: Path, plan: Plan) -> Results:

@@ -26,6 +26,9 @@ from dermadelta.imaging.zones import ZONE_NAMES
 
 Change = Literal["increased", "decreased", "none", "not_measurable"]
 REPEATABILITY_RESOURCE = "repeatability.json"
+#: How far a single photo's ITA may sit from the skin's own: the 95th percentile of
+#: that distance under the evaluation's capture nuisance (docs/MEASUREMENT.md).
+ITA_UNCERTAINTY_DEG = 16.0
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class RepeatabilityTable:
     ``by_band`` holds the MDCs measured on subjects of each ITA skin-tone band:
     darker skin gives photos with less signal over the same sensor noise, so one
     pooled bound would report false changes on dark skin and miss real ones on
-    light skin. :meth:`for_tone` picks the band of a measured ITA; as a band's
+    light skin. :meth:`for_tone` picks the bands near a measured ITA; as a band's
     figures come from few subjects, the bound used is never below the pooled one.
     """
 
@@ -70,18 +73,26 @@ class RepeatabilityTable:
         return self.mdc.get(zone, {}).get(metric)
 
     def for_tone(self, ita_deg: float | None) -> RepeatabilityTable:
-        """The table for a skin of this ITA (degrees); the pooled one when unknown."""
+        """The table for a skin of this ITA (degrees); the pooled one when unknown.
+
+        A single photo's ITA moves with its exposure, so every band within
+        ``ITA_UNCERTAINTY_DEG`` counts, and the largest bound of those bands and
+        the pooled table is used.
+        """
         if ita_deg is None or not math.isfinite(ita_deg):
             return self
-        band = ita_band(ita_deg)
-        if band not in self.by_band:
+        near = {ita_band(ita_deg + offset) for offset in (-ITA_UNCERTAINTY_DEG, 0.0, ITA_UNCERTAINTY_DEG)}
+        bands = sorted(near & set(self.by_band))
+        if not bands:
             return self
-        band_mdc = self.by_band[band]
         merged = {
-            zone: {metric: max(value, band_mdc.get(zone, {}).get(metric, value)) for metric, value in metrics.items()}
+            zone: {
+                metric: max([value] + [self.by_band[b].get(zone, {}).get(metric, value) for b in bands])
+                for metric, value in metrics.items()
+            }
             for zone, metrics in self.mdc.items()
         }
-        return RepeatabilityTable(mdc=merged, source=self.source, band=band)
+        return RepeatabilityTable(mdc=merged, source=self.source, band="/".join(bands))
 
 
 def _mdc_mapping(table: Any, *, source: str, where: str) -> dict[str, dict[str, float]]:
