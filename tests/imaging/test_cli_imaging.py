@@ -84,3 +84,17 @@ def test_the_demo_writes_and_names_a_report_labelled_simulated(tmp_path, capsys)
     assert "SIMULATED" in report.read_text()
     data = json.loads((tmp_path / "simulated_comparison.json").read_text())
     assert data["notice"].startswith("SIMULATED")
+
+
+def test_a_real_command_line_prints_one_line_even_when_the_face_model_ran(tmp_path, no_face_jpeg):
+    # MediaPipe's native core logs to stderr from its own threads; the command mutes it.
+    import subprocess
+    import sys
+
+    path = tmp_path / "wall.jpg"
+    path.write_bytes(no_face_jpeg)
+    run = subprocess.run(
+        [sys.executable, "-m", "dermadelta.cli", "analyze", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [f"dermadelta: {path}: photo rejected: no face found"]
