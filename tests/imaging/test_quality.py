@@ -76,5 +76,5 @@ def test_roll_follows_a_rotation_of_the_photo(subject):
     rotated = sim.warp(subject.rgb, matrix)
     straight = estimate_pose(find_landmarks(decode(sim.encode_jpeg(subject.rgb))))
     turned = estimate_pose(find_landmarks(decode(sim.encode_jpeg(rotated))))
-    # OpenCV's positive angle turns the image anticlockwise, which lowers the subject's left eye... in y-down pixels
+    # OpenCV turns the image anticlockwise for a positive angle; roll moves by the same 12 degrees.
     assert abs(turned.roll - straight.roll) == pytest.approx(12.0, abs=1.5)

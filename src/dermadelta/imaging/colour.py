@@ -1,8 +1,8 @@
 """Colour maths on float32 arrays: sRGB transfer, CIELAB (D65), ITA, reflectance indices.
 
 colour-science is the reference these functions are tested against; the hot path
-keeps its own float32 formulas because colour-science works in float64 and took
-0.35 s for a 0.9 MP face against about 0.03 s here (measured in docs/PERFORMANCE.md).
+keeps its own float32 formulas because colour-science converts in float64 and with
+domain checks, several times slower on a whole face.
 """
 
 from __future__ import annotations
@@ -61,6 +61,16 @@ def linear_to_srgb(linear: FloatArray) -> FloatArray:
     low = linear * np.float32(12.92)
     high = np.float32(1.055) * _power(np.maximum(linear, np.float32(0.0031308)), 1 / 2.4) - np.float32(0.055)
     return np.where(linear <= 0.0031308, low, high).astype(np.float32)
+
+
+def relative_luminance(linear: FloatArray) -> FloatArray:
+    """Relative luminance Y of linear sRGB (..., 3): the Y row of the sRGB matrix (Rec. 709)."""
+    return (np.asarray(linear, dtype=np.float32) @ _SRGB_TO_XYZ[1]).astype(np.float32)
+
+
+def log_luminance(linear: FloatArray) -> FloatArray:
+    """Natural log of relative luminance, floored at 1e-4: contrasts become differences."""
+    return np.log(np.maximum(relative_luminance(linear), np.float32(1e-4))).astype(np.float32)
 
 
 def linear_to_lab(linear: FloatArray) -> FloatArray:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dermadelta.imaging.colour import individual_typology_angle, linear_to_lab, melanin_index
+from dermadelta.imaging.colour import individual_typology_angle, linear_to_lab, log_luminance, melanin_index
 from dermadelta.imaging.standardize import Standardized
 from dermadelta.imaging.zones import MIN_ZONE_PIXELS, ZONE_NAMES, Zones
 
@@ -216,14 +216,15 @@ class MetricMaps:
 
 def metric_maps(standardized: Standardized, skin: NDArray[np.bool_]) -> MetricMaps:
     """Compute every per-pixel map once for the whole face skin."""
+    import cv2
+
     spacing = standardized.pixel_spacing_mm
     margin = int(np.ceil(3 * _UNEVENNESS_BAND_MM[1] / spacing))
     box = _crop_box(skin, margin)
     linear = standardized.linear[box]
     mask = skin[box]
     lab = linear_to_lab(linear)
-    luminance = linear @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
-    log_lum = np.log(np.maximum(luminance, np.float32(1e-4))).astype(np.float32)
+    log_lum = log_luminance(linear)
     melanin = melanin_index(linear)
 
     def px(mm: float) -> float:
@@ -233,8 +234,6 @@ def metric_maps(standardized: Standardized, skin: NDArray[np.bool_]) -> MetricMa
     texture = 100 * band_pass(log_lum, mask, px(_TEXTURE_BAND_MM[0]), px(_TEXTURE_BAND_MM[1]))
     # Fill non-skin with the local skin level so eyes and hair make no false blobs.
     filled = np.where(mask, log_lum, masked_gaussian(log_lum, mask, px(2.0))).astype(np.float32)
-    import cv2
-
     presmoothed = cv2.GaussianBlur(filled, (0, 0), px(_PORE_PRESMOOTH_MM))
     pores = black_hat(presmoothed, px(_PORE_MAX_DIAMETER_MM)) > _PORE_CONTRAST
     wrinkles = 100 * dark_ridge_strength(filled, tuple(px(s) for s in _WRINKLE_SCALES_MM))

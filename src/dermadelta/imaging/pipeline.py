@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -219,10 +219,8 @@ def compare(
     before_std = standardize(first.decoded, first.landmarks)
     after_std, after_to_before, residual_iod = _register_onto(second, before_std, first.landmarks)
     after_std = match_colour(after_std, before_std, region=surroundings(before_std.landmarks))
-    # Zone geometry comes from the before photo's landmarks for both photos, so the
-    # same skin is compared; only the colour-based exclusions (hair) come from each.
-    same_geometry = replace(after_std, landmarks=before_std.landmarks)
-    common = find_zones(before_std).intersect(find_zones(same_geometry))
+    # One zone geometry, the before photo's, so the same skin is compared.
+    common = find_zones(before_std, also=after_std)
     before_analysis = _measure(first, before_std, common, detector)
     after_analysis = _measure(second, after_std, common, detector)
     assert before_analysis.measurements is not None and after_analysis.measurements is not None

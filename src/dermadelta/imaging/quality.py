@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from dermadelta.imaging.colour import log_luminance, relative_luminance, srgb_to_linear
 from dermadelta.imaging.decode import Decoded
 from dermadelta.imaging.landmarks import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE, Landmarks
 
@@ -84,15 +85,6 @@ def estimate_pose(landmarks: Landmarks) -> Pose:
     return Pose(*(round(float(np.degrees(a)), 2) for a in (yaw, pitch, roll)))
 
 
-def log_luminance(rgb: NDArray[np.float32]) -> NDArray[np.float32]:
-    """Natural log of relative luminance Y (sRGB decoded, Rec. 709 weights), floored at 1e-4."""
-    from dermadelta.imaging.colour import srgb_to_linear
-
-    linear = srgb_to_linear(rgb)
-    y = linear @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
-    return np.log(np.maximum(y, np.float32(1e-4))).astype(np.float32)
-
-
 def sharpness_index(rgb: NDArray[np.float32], landmarks: Landmarks) -> float:
     """Fine-detail energy of the face, independent of resolution and skin tone.
 
@@ -115,7 +107,7 @@ def sharpness_index(rgb: NDArray[np.float32], landmarks: Landmarks) -> float:
     size = (max(8, round(crop.shape[1] * scale)), max(8, round(crop.shape[0] * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(crop, size, interpolation=interpolation)
-    lum = log_luminance(small)
+    lum = log_luminance(srgb_to_linear(small))
     band = cv2.GaussianBlur(lum, (0, 0), 0.5) - cv2.GaussianBlur(lum, (0, 0), 1.0)
     inner = band[2:-2, 2:-2]
     return round(float(100.0 * np.std(inner)), 4)
@@ -193,7 +185,7 @@ def assess_quality(decoded: Decoded, landmarks: Landmarks) -> Quality:
         face = rgb.reshape(-1, 3)
     highlight = float(np.mean(np.any(face >= 0.985, axis=1)))
     shadow = float(np.mean(np.all(face <= 0.015, axis=1)))
-    median_lum = float(np.median(np.exp(log_luminance(face[None, :, :])[0])))
+    median_lum = float(np.median(relative_luminance(srgb_to_linear(face))))
     exposure_ev = round(float(np.log2(max(median_lum, 1e-6) / 0.18)), 3)
     if highlight > HIGHLIGHT_CLIP_REJECT:
         rejects.append(f"over-exposed: {highlight:.0%} of the face is clipped white")

@@ -20,7 +20,7 @@ from functools import cache
 import numpy as np
 from numpy.typing import NDArray
 
-from dermadelta.imaging.colour import lab_to_linear, linear_to_lab, linear_to_srgb, srgb_to_linear
+from dermadelta.imaging.colour import lab_to_linear, linear_to_lab, linear_to_srgb, log_luminance, srgb_to_linear
 from dermadelta.imaging.zones import (
     FACE_OVAL,
     LEFT_BROW,
@@ -182,7 +182,7 @@ def smooth_texture(rgb: Image, skin: Mask, *, inter_ocular_px: float, amount: fl
 
     mm = 63.0 / inter_ocular_px
     linear = srgb_to_linear(rgb)
-    log_lum = np.log(np.maximum(linear @ np.array([0.2126, 0.7152, 0.0722], np.float32), 1e-4))
+    log_lum = log_luminance(linear)
     band = cv2.GaussianBlur(log_lum, (0, 0), 0.15 / mm) - cv2.GaussianBlur(log_lum, (0, 0), 1.0 / mm)
     factor = np.exp(-amount * band * skin)[..., None]
     return linear_to_srgb(np.clip(linear * factor, 0, 1))
@@ -268,7 +268,6 @@ def warp(rgb: Image, matrix: NDArray[np.float64]) -> Image:
 def capture(rgb: Image, nuisance: Nuisance, *, rng: np.random.Generator) -> bytes:
     """Photograph ``rgb`` again under ``nuisance``: reframe, re-expose, re-balance, add
     sensor noise and encode as JPEG. Returns the file's bytes."""
-    import cv2
 
     matrix = similarity_matrix(
         shape=rgb.shape, rotation_deg=nuisance.rotation_deg, scale=nuisance.scale, shift_px=nuisance.shift_px
@@ -278,14 +277,11 @@ def capture(rgb: Image, nuisance: Nuisance, *, rng: np.random.Generator) -> byte
     # Poisson-Gaussian sensor noise in linear light, at a phone's base ISO at most.
     sigma = np.sqrt(np.maximum(linear, 0) * np.float32(2e-4) + np.float32(2e-6)) * np.float32(nuisance.noise)
     linear = (linear + sigma * rng.standard_normal(linear.shape).astype(np.float32)).astype(np.float32)
-    encoded = np.clip(linear_to_srgb(np.clip(linear, 0, 1)) * 255 + 0.5, 0, 255).astype(np.uint8)
-    ok, buffer = cv2.imencode(".jpg", encoded[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, nuisance.jpeg_quality])
-    if not ok:
-        raise RuntimeError("JPEG encoding failed")
-    return buffer.tobytes()
+    return encode_jpeg(linear_to_srgb(np.clip(linear, 0, 1)), quality=nuisance.jpeg_quality)
 
 
 def encode_jpeg(rgb: Image, *, quality: int = 95) -> bytes:
+    """sRGB float32 in [0, 1] as the bytes of an 8-bit JPEG file."""
     import cv2
 
     encoded = np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)

@@ -151,16 +151,6 @@ class Zones:
     def pixel_counts(self) -> dict[str, int]:
         return {name: int(mask.sum()) for name, mask in self.masks.items()}
 
-    def intersect(self, other: Zones) -> Zones:
-        return Zones(masks={name: mask & other.masks[name] for name, mask in self.masks.items()})
-
-    def label_image(self) -> NDArray[np.uint8]:
-        """One label per pixel: 0 outside, i + 1 for ZONE_NAMES[i] (face itself excluded)."""
-        labels = np.zeros(next(iter(self.masks.values())).shape, dtype=np.uint8)
-        for index, name in enumerate(ZONE_NAMES[:-1]):
-            labels[self.masks[name]] = index + 1
-        return labels
-
 
 def _px(fraction_of_iod: float) -> int:
     return max(1, round(fraction_of_iod * CANONICAL_IOD_PX))
@@ -227,7 +217,8 @@ def _skin_colour_mask(
     import cv2
 
     lab = linear_to_lab(linear[candidate])
-    reference = linear_to_lab(linear[cheeks & candidate]) if np.any(cheeks & candidate) else lab
+    in_cheeks = cheeks[candidate]
+    reference = lab[in_cheeks] if np.any(in_cheeks) else lab
     centre = np.median(reference, axis=0)
     spread = 1.4826 * np.median(np.abs(reference - centre), axis=0) + np.array([2.0, 1.0, 1.0])
     distance = np.sqrt(np.sum(((lab - centre) / spread) ** 2, axis=1))
@@ -240,8 +231,19 @@ def _skin_colour_mask(
     return candidate & ~large
 
 
-def find_zones(standardized: Standardized) -> Zones:
-    """Stage ``zones``: skin-only masks of every zone in the canonical frame."""
+def _photo_skin(photo: Standardized, geometry: NDArray[np.bool_], cheek_region: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The skin a photo shows inside the landmark ``geometry``, judged against its own cheeks."""
+    candidate = geometry & photo.valid
+    return _skin_colour_mask(photo.linear, candidate, candidate & cheek_region)
+
+
+def find_zones(standardized: Standardized, *, also: Standardized | None = None) -> Zones:
+    """Stage ``zones``: skin-only masks of every zone in the canonical frame.
+
+    With ``also``, the other photo of a comparison in the same frame, the zones
+    keep the geometry of ``standardized``'s landmarks and hold only skin that both
+    photos show (hair that covers either is left out of both).
+    """
     import cv2
 
     p = standardized.landmarks
@@ -259,13 +261,15 @@ def find_zones(standardized: Standardized) -> Zones:
     )
     nose_points = p[list(NOSE)]
     nostrils = _hull_mask(p[list(NOSTRILS)], _px(_NOSTRIL_MARGIN_IOD))
-    candidate = oval & ~excluded & ~nostrils & standardized.valid
+    geometry = oval & ~excluded & ~nostrils
 
     eye_y = 0.5 * (p[LEFT_IRIS_CENTRE, 1] + p[RIGHT_IRIS_CENTRE, 1])
     midline_x = 0.5 * (p[LEFT_IRIS_CENTRE, 0] + p[RIGHT_IRIS_CENTRE, 0])
     mouth_y = 0.5 * (p[MOUTH_LEFT_CORNER, 1] + p[MOUTH_RIGHT_CORNER, 1])
-    cheeks_guess = candidate & (rows > eye_y + 0.3 * iod) & (rows < mouth_y) & (np.abs(cols - midline_x) > 0.35 * iod)
-    skin = _skin_colour_mask(standardized.linear, candidate, cheeks_guess)
+    cheek_region = (rows > eye_y + 0.3 * iod) & (rows < mouth_y) & (np.abs(cols - midline_x) > 0.35 * iod)
+    skin = _photo_skin(standardized, geometry, cheek_region)
+    if also is not None:
+        skin &= _photo_skin(also, geometry, cheek_region)
 
     brow_top = min(p[list(LEFT_BROW), 1].min(), p[list(RIGHT_BROW), 1].min())
     assigned = np.zeros_like(skin)
