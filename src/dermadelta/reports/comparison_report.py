@@ -137,14 +137,17 @@ def _require(value: T | None, what: str) -> T:
 # --- images ---------------------------------------------------------------------------------
 
 
-def _data_uri(rgb: NDArray[np.uint8], *, image_format: Literal["JPEG", "PNG"]) -> str:
+def _encode(rgb: NDArray[np.uint8], *, image_format: Literal["JPEG", "PNG"]) -> bytes:
     from PIL import Image
 
     buffer = io.BytesIO()
     options: dict[str, Any] = {"quality": JPEG_QUALITY, "optimize": True} if image_format == "JPEG" else {}
     Image.fromarray(rgb).save(buffer, format=image_format, **options)
-    mime = "image/jpeg" if image_format == "JPEG" else "image/png"
-    return f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
+    return buffer.getvalue()
+
+
+def data_uri(data: bytes, *, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def _to_uint8(srgb: NDArray[np.float32], *, width: int) -> NDArray[np.uint8]:
@@ -157,18 +160,14 @@ def _to_uint8(srgb: NDArray[np.float32], *, width: int) -> NDArray[np.uint8]:
     return np.asarray(image)
 
 
-def _photo_uri(analysis: Analysis) -> str:
-    standardized = _require(analysis.standardized, "canonical face")
-    return _data_uri(_to_uint8(linear_to_srgb(standardized.linear), width=PHOTO_WIDTH_PX), image_format="JPEG")
-
-
 @cache
-def _colour_bar_uri() -> str:
+def colour_bar_png() -> bytes:
+    """The legend of the change maps: blue (went down) to red (went up)."""
     from matplotlib import colormaps
 
     ramp = colormaps[CHANGE_COLORMAP](np.linspace(0, 1, 256))[:, :3]
     bar = np.repeat(ramp[None, :, :], 12, axis=0)
-    return _data_uri(np.round(bar * 255).astype(np.uint8), image_format="PNG")
+    return _encode(np.round(bar * 255).astype(np.uint8), image_format="PNG")
 
 
 def _heatmap_rgb(lightness: NDArray[np.float32], change: NDArray[np.float32], *, limit: float) -> NDArray[np.float32]:
@@ -184,7 +183,11 @@ def _heatmap_rgb(lightness: NDArray[np.float32], change: NDArray[np.float32], *,
     return (grey[..., None] * (1 - alpha) + colour * alpha).astype(np.float32)
 
 
-def _heatmap(comparison: Comparison, metric: str) -> dict[str, Any]:
+def heatmap_card(comparison: Comparison, metric: str) -> dict[str, Any]:
+    """One metric's change map over the whole face, with its words; ``image`` is JPEG bytes or None.
+
+    ``image`` is None when the whole face could not be measured for this metric.
+    """
     spec = METRICS[metric]
     face = comparison.zones["face"][metric]
     card: dict[str, Any] = {
@@ -212,20 +215,27 @@ def _heatmap(comparison: Comparison, metric: str) -> dict[str, Any]:
     rgb = _heatmap_rgb(before_maps.lab[..., 0], change, limit=limit)
     return {
         **card,
-        "image": _data_uri(_to_uint8(rgb, width=HEATMAP_WIDTH_PX), image_format="JPEG"),
+        "image": _encode(_to_uint8(rgb, width=HEATMAP_WIDTH_PX), image_format="JPEG"),
         "limit": f"{limit:.2g}" if limit < 10 else f"{limit:.0f}",  # never "1e+02"
     }
+
+
+def aligned_photo(analysis: Analysis, *, width: int = PHOTO_WIDTH_PX) -> bytes:
+    """The photo in the canonical frame (the after photo already registered onto the before), as JPEG."""
+    standardized = _require(analysis.standardized, "canonical face")
+    return _encode(_to_uint8(linear_to_srgb(standardized.linear), width=width), image_format="JPEG")
 
 
 # --- tables and notes -----------------------------------------------------------------------
 
 
-def _zone_rows(comparison: Comparison) -> list[dict[str, Any]]:
+def zone_rows(comparison: Comparison) -> list[dict[str, Any]]:
     rows = []
     for zone in ZONE_ORDER:
         metrics = comparison.zones.get(zone, {})
         rows.append(
             {
+                "id": zone,
                 "zone": zone_label(zone),
                 "metrics": [
                     {
@@ -245,7 +255,7 @@ def _zone_rows(comparison: Comparison) -> list[dict[str, Any]]:
     return rows
 
 
-def _findings(comparison: Comparison) -> list[dict[str, Any]]:
+def findings(comparison: Comparison) -> list[dict[str, Any]]:
     """Each detected change in words, with the zones it was found in."""
     found: dict[tuple[str, str], list[str]] = {}
     tones: dict[str, Tone] = {}
@@ -297,6 +307,11 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def _with_data_uri(card: dict[str, Any]) -> dict[str, Any]:
+    image = card["image"]
+    return {**card, "image": None if image is None else data_uri(image, mime="image/jpeg")}
+
+
 def render_comparison_html(comparison: Comparison, *, title: str | None = None, notice: str | None = None) -> str:
     """The before/after report as one self-contained HTML document.
 
@@ -317,12 +332,12 @@ def render_comparison_html(comparison: Comparison, *, title: str | None = None, 
     }
     if measured:
         context |= {
-            "before_uri": _photo_uri(comparison.before),
-            "after_uri": _photo_uri(comparison.after),
-            "colour_bar_uri": _colour_bar_uri(),
-            "heatmaps": [_heatmap(comparison, metric) for metric in METRICS],
-            "zone_rows": _zone_rows(comparison),
-            "findings": _findings(comparison),
+            "before_uri": data_uri(aligned_photo(comparison.before), mime="image/jpeg"),
+            "after_uri": data_uri(aligned_photo(comparison.after), mime="image/jpeg"),
+            "colour_bar_uri": data_uri(colour_bar_png(), mime="image/png"),
+            "heatmaps": [_with_data_uri(heatmap_card(comparison, metric)) for metric in METRICS],
+            "zone_rows": zone_rows(comparison),
+            "findings": findings(comparison),
             "judged": any(c.change != "not_measurable" for m in comparison.zones.values() for c in m.values()),
         }
     return _environment().get_template("comparison.html").render(**context)
