@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "dermadelta.commands.imaging",
     "dermadelta.commands.protocol",
     "dermadelta.commands.outcomes",
+    "dermadelta.commands.clinic",
 )
 
 EXIT_USAGE = 2

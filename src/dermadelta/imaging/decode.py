@@ -139,16 +139,18 @@ def _to_srgb(image: Image.Image) -> tuple[Image.Image, bool]:
     return converted, True
 
 
-def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS) -> Decoded:
+def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS, name: str | None = None) -> Decoded:
     """Decode a photo file or its bytes.
 
     Raises :class:`~dermadelta.errors.InputError` with a one-line reason for
     anything that is not a usable colour photo: not an image, an unsupported
     format, a truncated file, more than ``max_pixels`` pixels, grayscale, or a
-    side shorter than :data:`MIN_SIDE_PX`.
+    side shorter than :data:`MIN_SIDE_PX`. ``name`` labels the photo in messages
+    and results (for bytes, which have no path).
     """
     _register_heif()
-    data, name = _read_bytes(source)
+    data, label = _read_bytes(source)
+    name = name or label
     if not data:
         raise InputError(f"{name}: empty file")
     with warnings.catch_warnings():

@@ -9,12 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def write_pdf(html: str, path: str | Path) -> Path:
-    """Write ``html`` (with every asset inlined) as a PDF file at ``path``."""
+def pdf_bytes(html: str) -> bytes:
+    """``html`` (with every asset inlined) as a PDF document."""
     import weasyprint  # heavy import, only when a PDF is asked for
 
+    data: bytes = weasyprint.HTML(string=html).write_pdf()
+    return data
+
+
+def write_pdf(html: str, path: str | Path) -> Path:
+    """Write ``html`` as a PDF file at ``path``."""
     target = Path(path)
-    weasyprint.HTML(string=html).write_pdf(target)
+    target.write_bytes(pdf_bytes(html))
     return target
 
 

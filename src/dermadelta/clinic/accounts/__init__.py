@@ -1,0 +1,1 @@
+"""Clinics, staff roles, and who may see which patient."""

@@ -1,0 +1,44 @@
+"""A clinic and its staff. Patients sign in through :class:`records.Patient.user`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from dermadelta.protocol.calendar import time_zone
+from dermadelta.errors import InputError
+from django.core.exceptions import ValidationError
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Clinic admin"
+    PRACTITIONER = "practitioner", "Practitioner"
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(max_length=64, default="Europe/London", help_text="IANA time zone, e.g. Europe/London")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        try:
+            time_zone(self.time_zone)
+        except InputError as error:
+            raise ValidationError({"time_zone": str(error)}) from None
+
+
+class Membership(models.Model):
+    """A staff account's place in one clinic (one clinic per staff account)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.clinic})"

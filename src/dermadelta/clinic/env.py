@@ -1,0 +1,78 @@
+"""Typed settings from environment variables that fail loudly on a bad value."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below the minimum {minimum}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_path(name: str, default: Path) -> Path:
+    raw = os.environ.get(name)
+    return Path(raw).expanduser().resolve() if raw else default
+
+
+def secret_key(data_dir: Path) -> str:
+    """``DERMADELTA_SECRET_KEY``, or a random key kept in the data folder (created on first use).
+
+    One machine on embedded defaults needs no configuration, and the key survives
+    restarts so that sessions do; a deployment sets the variable.
+    """
+    from_env = os.environ.get("DERMADELTA_SECRET_KEY")
+    if from_env:
+        if len(from_env) < 32:
+            raise ImproperlyConfigured("DERMADELTA_SECRET_KEY must be at least 32 characters")
+        return from_env
+    path = data_dir / "secret_key"
+    if not path.exists():
+        from django.utils.crypto import get_random_string
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process (the worker, the server) made it first
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(get_random_string(64))
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Server-rendered pages for staff and patients."""

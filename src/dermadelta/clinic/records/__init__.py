@@ -1,0 +1,1 @@
+"""Patients and their course of care: consents, consultations, plans, sessions, photos, comparisons."""

@@ -1,0 +1,58 @@
+"""The records an actor may see, and audited look-ups that answer 404 to everyone else.
+
+A stranger (staff of another clinic, another patient) gets exactly what a
+missing record gets, so not even the existence of a record leaks.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from dermadelta.clinic.accounts.access import Actor
+from dermadelta.clinic.audit.log import record
+from dermadelta.clinic.audit.models import AuditAction
+from dermadelta.clinic.records.models import Patient
+
+M = TypeVar("M", bound=Model)
+
+
+def patients_of(actor: Actor) -> QuerySet[Patient]:
+    if actor.is_staff_member:
+        return Patient.objects.filter(clinic=actor.clinic)
+    if actor.is_patient and actor.patient is not None:
+        return Patient.objects.filter(pk=actor.patient.pk)
+    return Patient.objects.none()
+
+
+def visible(actor: Actor, model: type[M]) -> QuerySet[M]:
+    """Rows of ``model`` (which has a ``patient``) that belong to the actor's patients."""
+    if model is Patient:
+        return patients_of(actor)  # type: ignore[return-value]
+    return model._default_manager.filter(patient__in=patients_of(actor))
+
+
+def get_patient(
+    request: HttpRequest, actor: Actor, pk: object, *, action: AuditAction = AuditAction.VIEW, detail: str = ""
+) -> Patient:
+    patient = get_object_or_404(patients_of(actor).select_related("clinic"), pk=pk)
+    record(request, action, patient, patient=patient, detail=detail)
+    return patient
+
+
+def get_record(
+    request: HttpRequest,
+    actor: Actor,
+    model: type[M],
+    pk: object,
+    *,
+    action: AuditAction = AuditAction.VIEW,
+    detail: str = "",
+) -> M:
+    """A patient's record of type ``model`` (photo, comparison, session...), audited, or 404."""
+    obj = get_object_or_404(visible(actor, model).select_related("patient__clinic"), pk=pk)
+    record(request, action, obj, patient=obj.patient, detail=detail)  # type: ignore[attr-defined]
+    return obj

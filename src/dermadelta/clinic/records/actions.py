@@ -1,0 +1,359 @@
+"""Every change to a patient's record, one function each, called by the web views and the API alike.
+
+Each action validates through the models' ``clean()`` and the protocol library,
+writes its audit entry, and enqueues background work only once the transaction
+has committed (the worker must find the rows it is given).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from dermadelta.clinic.accounts.models import Clinic
+from dermadelta.clinic.audit.log import record
+from dermadelta.clinic.audit.models import AuditAction
+from dermadelta.clinic.records.choices import ConsentKind, JobStatus, View
+from dermadelta.clinic.records.models import (
+    Comparison,
+    Consent,
+    Consultation,
+    Patient,
+    Photo,
+    TreatmentPlan,
+    TreatmentSession,
+)
+from dermadelta.clinic.records.photofiles import check_photo, display_copy, taken_at
+from dermadelta.errors import InputError
+from dermadelta.protocol.calendar import time_zone
+from dermadelta.protocol.plan import Plan, make_plan, parse_targets
+from dermadelta.protocol.screening import Screening, parse_intake, screen
+
+
+class ActionError(ValidationError):
+    """A change refused for a reason the user can act on (shown as a form or API error)."""
+
+
+# --- patients and consents ---------------------------------------------------------------------
+
+
+def create_patient(clinic: Clinic, fields: Mapping[str, Any], *, by: Any, request: HttpRequest | None = None) -> Patient:
+    patient = Patient(clinic=clinic, created_by=by, **fields)
+    patient.full_clean(exclude=["user"])
+    with transaction.atomic():
+        patient.save()
+        record(request, AuditAction.CREATE, patient, patient=patient, user=by)
+    return patient
+
+
+def grant_consent(
+    patient: Patient, kind: ConsentKind | str, *, by: Any, note: str = "", request: HttpRequest | None = None
+) -> Consent:
+    kind = ConsentKind(kind)
+    with transaction.atomic():
+        if patient.consents.select_for_update().filter(kind=kind, withdrawn_at__isnull=True).exists():
+            raise ActionError(f"{kind.label} consent is already recorded.")
+        consent = Consent.objects.create(patient=patient, kind=kind, granted_by=by, note=note[:300])
+        record(request, AuditAction.CREATE, consent, patient=patient, user=by, detail=kind.value)
+    return consent
+
+
+def withdraw_consent(consent: Consent, *, by: Any, request: HttpRequest | None = None) -> Consent:
+    """Withdraw at once; a withdrawn marketing consent takes the photos out of every export from now on."""
+    with transaction.atomic():
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+        if consent.withdrawn_at is not None:
+            raise ActionError("This consent was already withdrawn.")
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_by = by
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        record(request, AuditAction.WITHDRAW, consent, patient=consent.patient, user=by, detail=consent.kind)
+    return consent
+
+
+def require_consent(patient: Patient, kind: ConsentKind) -> None:
+    if not patient.has_consent(kind):
+        raise ActionError(f"{patient.full_name} has no active {kind.label.lower()} consent.")
+
+
+# --- consultation and plan ---------------------------------------------------------------------
+
+
+def screening_of(consultation: Consultation) -> Screening:
+    """Re-run the screening from the stored answers (the rule book may explain more than the snapshot)."""
+    intake = parse_intake({"answers": consultation.answers}, on=consultation.on, zones=consultation.zones)
+    return screen(intake)
+
+
+def record_consultation(
+    patient: Patient,
+    *,
+    on: dt.date,
+    zones: Sequence[str],
+    answers: Mapping[str, Any],
+    by: Any,
+    request: HttpRequest | None = None,
+) -> Consultation:
+    try:
+        intake = parse_intake({"answers": dict(answers)}, on=on, zones=list(zones))
+    except InputError as error:
+        raise ActionError(str(error)) from None
+    result = screen(intake)
+    consultation = Consultation(
+        patient=patient,
+        on=on,
+        zones=list(intake.zones),
+        answers=dict(answers),
+        verdict=result.verdict,
+        screening=result.to_dict(),
+        eligible_from=result.treatable_from,
+        created_by=by,
+    )
+    with transaction.atomic():
+        consultation.save()
+        record(request, AuditAction.CREATE, consultation, patient=patient, user=by, detail=result.verdict)
+    return consultation
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What the practitioner asks of :func:`dermadelta.protocol.plan.make_plan`."""
+
+    targets: tuple[str, ...]
+    start: dt.date
+    device: str = "pen"
+    sessions: int | None = None
+    interval_weeks: int | None = None
+    depth_mm: Mapping[str, float] | None = None
+    conservative: bool = False
+
+
+def build_plan(request: PlanRequest, consultation: Consultation | None) -> Plan:
+    """The protocol plan for ``request``; a refusal (a depth over a cap, a referral) becomes an ActionError."""
+    try:
+        return make_plan(
+            parse_targets(list(request.targets)),
+            start=request.start,
+            device=request.device,
+            sessions=request.sessions,
+            interval_weeks=request.interval_weeks,
+            depth_mm=dict(request.depth_mm or {}) or None,
+            conservative=request.conservative,
+            screening=screening_of(consultation) if consultation else None,
+        )
+    except InputError as error:
+        raise ActionError(str(error)) from None
+
+
+def plan_of(treatment_plan: TreatmentPlan) -> Plan:
+    """Rebuild the protocol plan a stored plan was made from (for its care schedule and calendar)."""
+    return build_plan(
+        PlanRequest(
+            targets=tuple(treatment_plan.targets),
+            start=treatment_plan.start,
+            device=treatment_plan.device,
+            sessions=treatment_plan.sessions,
+            interval_weeks=treatment_plan.interval_weeks,
+            depth_mm=treatment_plan.depth_mm,
+            conservative=treatment_plan.conservative,
+        ),
+        treatment_plan.consultation,
+    )
+
+
+def create_plan(
+    patient: Patient,
+    plan_request: PlanRequest,
+    *,
+    consultation: Consultation | None,
+    by: Any,
+    request: HttpRequest | None = None,
+) -> TreatmentPlan:
+    """Make the plan and make it the patient's active one (earlier plans are kept, inactive)."""
+    if consultation is None:
+        raise ActionError("Record a consultation (screening) before planning treatment.")
+    if consultation.patient_id != patient.pk:
+        raise ActionError("That consultation belongs to another patient.")
+    require_consent(patient, ConsentKind.TREATMENT)
+    plan = build_plan(plan_request, consultation)
+    stored = TreatmentPlan(
+        patient=patient,
+        consultation=consultation,
+        targets=list(plan_request.targets),
+        device=plan_request.device,
+        start=plan_request.start,
+        sessions=plan_request.sessions,
+        interval_weeks=plan_request.interval_weeks,
+        depth_mm=dict(plan_request.depth_mm or {}),
+        conservative=plan_request.conservative,
+        plan=plan.to_dict(),
+        created_by=by,
+    )
+    with transaction.atomic():
+        patient.plans.filter(active=True).update(active=False)
+        stored.save()
+        record(request, AuditAction.CREATE, stored, patient=patient, user=by)
+    return stored
+
+
+def active_plan(patient: Patient) -> TreatmentPlan | None:
+    return patient.plans.filter(active=True).first()
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def chart_session(
+    patient: Patient, fields: Mapping[str, Any], *, by: Any, request: HttpRequest | None = None
+) -> TreatmentSession:
+    require_consent(patient, ConsentKind.TREATMENT)
+    session = TreatmentSession(patient=patient, practitioner=by, plan=active_plan(patient), **fields)
+    session.full_clean()
+    with transaction.atomic():
+        session.save()
+        record(request, AuditAction.CREATE, session, patient=patient, user=by, detail=f"session {session.number}")
+    return session
+
+
+# --- photos and comparisons ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    saved: list[Photo]
+    refused: list[str]  # one reason per refused file
+
+
+def upload_photos(
+    patient: Patient,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    view: View | str,
+    session: TreatmentSession | None,
+    by: Any,
+    request: HttpRequest | None = None,
+) -> UploadOutcome:
+    """Check each file with the measurement engine's decoder; save the good ones, explain the others.
+
+    A refused file leaves nothing behind. Each saved photo is analysed by the
+    worker once the upload has committed.
+    """
+    require_consent(patient, ConsentKind.PHOTOGRAPHY)
+    if not files:
+        raise ActionError("Choose at least one photo.")
+    if len(files) > settings.MAX_PHOTOS_PER_UPLOAD:
+        raise ActionError(f"Upload at most {settings.MAX_PHOTOS_PER_UPLOAD} photos at once.")
+    if session is not None and session.patient_id != patient.pk:
+        raise ActionError("That session belongs to another patient.")
+    view = View(view)
+    zone = time_zone(patient.clinic.time_zone)
+    saved: list[Photo] = []
+    refused: list[str] = []
+    for index, (name, data) in enumerate(files, start=1):
+        label = _safe_label(name) or f"photo {index}"
+        try:
+            checked = check_photo(
+                data, label=label, max_bytes=settings.MAX_PHOTO_BYTES, max_pixels=settings.MAX_PHOTO_PIXELS
+            )
+        except InputError as error:
+            refused.append(str(error))
+            continue
+        photo = Photo(
+            patient=patient,
+            session=session,
+            view=view,
+            original_name=label,
+            sha256=checked.sha256,
+            width=checked.decoded.width,
+            height=checked.decoded.height,
+            taken_at=taken_at(checked.decoded, zone=zone),
+            uploaded_by=by,
+        )
+        with transaction.atomic():
+            photo.original.save(f"{checked.sha256[:16]}-original", ContentFile(checked.data), save=False)
+            photo.display.save(f"{checked.sha256[:16]}-display.jpg", ContentFile(display_copy(checked.decoded)), save=False)
+            try:
+                photo.save()
+                record(request, AuditAction.CREATE, photo, patient=patient, user=by, detail=view.value)
+            except Exception:
+                _delete_files(photo)
+                raise
+            transaction.on_commit(lambda pk=photo.pk: _enqueue_photo(pk))
+        saved.append(photo)
+    return UploadOutcome(saved=saved, refused=refused)
+
+
+def _safe_label(name: str) -> str:
+    """A file name fit to show back: no folders, no control characters, not too long."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isprintable())[:120].strip()
+
+
+def _delete_files(obj: Photo | Comparison) -> None:
+    for field in ("original", "display", "report_pdf"):
+        stored = getattr(obj, field, None)
+        if stored:
+            stored.delete(save=False)
+
+
+def _enqueue_photo(photo_id: int) -> None:
+    from dermadelta.clinic.records.tasks import analyse_photo
+
+    analyse_photo.enqueue(photo_id)
+
+
+def _enqueue_comparison(comparison_id: int) -> None:
+    from dermadelta.clinic.records.tasks import compare_photos
+
+    compare_photos.enqueue(comparison_id)
+
+
+def request_comparison(
+    before: Photo, after: Photo, *, by: Any, request: HttpRequest | None = None
+) -> Comparison:
+    """Measure ``after`` against ``before`` in the background (an existing comparison is reused)."""
+    if before.pk == after.pk:
+        raise ActionError("Choose two different photos.")
+    if before.day > after.day:
+        before, after = after, before  # "before" is the earlier photo, whatever order they were picked in
+    comparison = Comparison(patient=before.patient, before=before, after=after, created_by=by)
+    comparison.clean()
+    with transaction.atomic():
+        existing = Comparison.objects.filter(before=before, after=after).first()
+        if existing is not None:
+            return existing
+        comparison.save()
+        record(request, AuditAction.CREATE, comparison, patient=before.patient, user=by)
+        transaction.on_commit(lambda: _enqueue_comparison(comparison.pk))
+    return comparison
+
+
+def retry(job: Photo | Comparison, *, by: Any, request: HttpRequest | None = None) -> None:
+    """Queue a failed analysis or comparison again; the reason of the last failure stays until it succeeds."""
+    with transaction.atomic():
+        updated = type(job).objects.filter(pk=job.pk, status=JobStatus.FAILED).update(status=JobStatus.QUEUED)
+        if not updated:
+            raise ActionError("Only a failed job can be retried.")
+        record(request, AuditAction.RETRY, job, patient=job.patient, user=by)
+        enqueue = _enqueue_photo if isinstance(job, Photo) else _enqueue_comparison
+        transaction.on_commit(lambda: enqueue(job.pk))
+    job.refresh_from_db()
+
+
+def baseline_photo(photo: Photo) -> Photo | None:
+    """The patient's first usable photo of the same view taken before ``photo``, if any."""
+    earlier = [
+        p
+        for p in photo.patient.photos.filter(view=photo.view).exclude(pk=photo.pk).select_related("session")
+        if p.usable and p.day < photo.day
+    ]
+    return min(earlier, key=lambda p: (p.day, p.pk), default=None)

@@ -1,0 +1,294 @@
+"""A patient's record: consents, consultations, plans, charted sessions, photos and comparisons.
+
+Validation lives in ``clean()`` so that forms and the API run the same rules;
+changes that touch several records live in :mod:`dermadelta.clinic.records.actions`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from dermadelta.clinic.accounts.models import Clinic
+from dermadelta.clinic.records.choices import ConsentKind, Endpoint, JobStatus, QualityVerdict, Verdict, View
+from dermadelta.errors import InputError
+from dermadelta.protocol.rulebook import load_rulebook
+
+
+class Patient(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="patient"
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    fitzpatrick = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=[(n, f"Type {n}") for n in range(1, 7)], help_text="Fitzpatrick skin type"
+    )
+    notes = models.TextField(blank=True)
+    simulated = models.BooleanField(default=False, help_text="A demo record built from simulated photos")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("patient", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError({"date_of_birth": "The date of birth is in the future."})
+        if self.date_of_birth and self.date_of_birth < dt.date(1900, 1, 1):
+            raise ValidationError({"date_of_birth": "The date of birth is before 1900."})
+
+    def has_consent(self, kind: ConsentKind) -> bool:
+        return self.consents.filter(kind=kind, withdrawn_at__isnull=True).exists()
+
+    def active_consents(self) -> set[str]:
+        return set(self.consents.filter(withdrawn_at__isnull=True).values_list("kind", flat=True))
+
+
+class Consent(models.Model):
+    """One consent, granted once and possibly withdrawn; a new grant is a new row (history is kept)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=20, choices=ConsentKind.choices)
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "kind"], condition=Q(withdrawn_at__isnull=True), name="one_active_consent_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else "active"
+        return f"{self.get_kind_display()} ({state})"
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class Consultation(models.Model):
+    """The intake questionnaire and the screening verdict it gave (from ``dermadelta.protocol``)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="consultations")
+    on = models.DateField()
+    zones = models.JSONField(default=list)
+    answers = models.JSONField(default=dict)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    screening = models.JSONField(default=dict, help_text="dermadelta.protocol screening result")
+    eligible_from = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Consultation {self.on} ({self.get_verdict_display()})"
+
+
+class TreatmentPlan(models.Model):
+    """The inputs of :func:`dermadelta.protocol.plan.make_plan` and the plan it made.
+
+    The inputs are kept so the plan, its care schedule and its calendar can be
+    rebuilt exactly; ``plan`` is the snapshot shown and exported.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="plans")
+    consultation = models.ForeignKey(Consultation, null=True, blank=True, on_delete=models.SET_NULL)
+    targets = models.JSONField(help_text="CONCERN:ZONE,ZONE specs")
+    device = models.CharField(max_length=20, default="pen")
+    start = models.DateField()
+    sessions = models.PositiveSmallIntegerField(null=True, blank=True)
+    interval_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    depth_mm = models.JSONField(default=dict, blank=True, help_text="zone: depth chosen by the practitioner")
+    conservative = models.BooleanField(default=False)
+    plan = models.JSONField(help_text="dermadelta.plan/1")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Plan of {self.start} ({len(self.plan.get('sessions', []))} sessions)"
+
+    def session_dates(self) -> list[dt.date]:
+        return [dt.date.fromisoformat(s["date"]) for s in self.plan.get("sessions", [])]
+
+
+class TreatmentSession(models.Model):
+    """One charted session: what was done, with what, and how the skin reacted."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="sessions")
+    plan = models.ForeignKey(TreatmentPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="charted")
+    number = models.PositiveSmallIntegerField(help_text="Session number in the series")
+    on = models.DateField("date")
+    device = models.CharField(max_length=20, default="pen")
+    depths = models.JSONField(default=dict, help_text="zone: needle depth in mm")
+    passes = models.PositiveSmallIntegerField(default=3)
+    endpoint = models.CharField(max_length=20, choices=Endpoint.choices, default=Endpoint.ERYTHEMA)
+    numbing_minutes = models.PositiveSmallIntegerField(default=30)
+    products = models.CharField(max_length=300, blank=True)
+    addons = models.CharField(max_length=300, blank=True, help_text="e.g. PRP")
+    lot_numbers = models.CharField(max_length=300, blank=True)
+    immediate_reactions = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "number", "id"]
+
+    def __str__(self) -> str:
+        return f"Session {self.number} on {self.on}"
+
+    @property
+    def deepest_mm(self) -> float:
+        return max((float(v) for v in self.depths.values()), default=0.0)
+
+    def clean(self) -> None:
+        """Depths must be numbers within the zone's and the device's caps (from the rule book)."""
+        book = load_rulebook()
+        try:
+            device = book.device(self.device)
+        except InputError as error:
+            raise ValidationError({"device": str(error)}) from None
+        if not isinstance(self.depths, dict) or not self.depths:
+            raise ValidationError({"depths": "Give the needle depth for at least one zone."})
+        problems = []
+        for zone_id, value in self.depths.items():
+            try:
+                zone = book.zone(zone_id)
+            except InputError as error:
+                problems.append(str(error))
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value:
+                problems.append(f"{zone.label}: depth must be a positive number of millimetres")
+            elif value > zone.max_mm:
+                problems.append(f"{zone.label}: {value} mm is deeper than the zone's cap of {zone.max_mm} mm")
+            elif value > device.max_mm:
+                problems.append(f"{zone.label}: {value} mm is deeper than the {device.label}'s cap of {device.max_mm} mm")
+        if problems:
+            raise ValidationError({"depths": problems})
+
+
+def _record_path(photo: Photo, filename: str) -> str:
+    # No patient name or original file name in paths: they end up in backups and logs.
+    return f"clinic-{photo.patient.clinic_id}/patient-{photo.patient_id}/{filename}"
+
+
+class Photo(models.Model):
+    """An uploaded photo, kept as uploaded; what is served is a copy without location or serials."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="photos")
+    session = models.ForeignKey(
+        TreatmentSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
+    view = models.CharField(max_length=10, choices=View.choices, default=View.FRONT)
+    original = models.FileField(upload_to=_record_path)
+    display = models.FileField(upload_to=_record_path, help_text="sRGB JPEG without EXIF, for the browser")
+    original_name = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    taken_at = models.DateTimeField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure = models.TextField(blank=True, help_text="Why the last analysis failed")
+    quality = models.CharField(max_length=10, choices=QualityVerdict.choices, blank=True)
+    analysis = models.JSONField(null=True, blank=True, help_text="dermadelta.analyze/1")
+    analysed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_view_display()} photo {self.pk}"
+
+    @property
+    def day(self) -> dt.date:
+        """The day the photo shows: when taken if the camera said so, else the session's or the upload's."""
+        if self.taken_at:
+            return timezone.localdate(self.taken_at)
+        if self.session_id:
+            return self.session.on  # type: ignore[union-attr]
+        return timezone.localdate(self.uploaded_at)
+
+    def quality_notes(self) -> list[str]:
+        quality: dict[str, Any] = (self.analysis or {}).get("quality", {})
+        return [*quality.get("reasons", []), *quality.get("warnings", [])]
+
+    @property
+    def usable(self) -> bool:
+        return self.status == JobStatus.DONE and self.quality in (QualityVerdict.OK, QualityVerdict.WARN)
+
+
+class Comparison(models.Model):
+    """A before/after pair measured by :func:`dermadelta.compare`, with its report."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="comparisons")
+    before = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    after = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True, help_text="dermadelta.compare/1")
+    visuals = models.JSONField(default=dict, blank=True, help_text="name: stored file of the aligned photos and maps")
+    report_pdf = models.FileField(upload_to=_record_path, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["before", "after"], name="one_comparison_per_pair"),
+            models.CheckConstraint(condition=~Q(before=models.F("after")), name="compare_two_photos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comparison {self.pk}: photo {self.before_id} to {self.after_id}"
+
+    def clean(self) -> None:
+        if self.before_id and self.after_id:
+            if self.before.patient_id != self.patient_id or self.after.patient_id != self.patient_id:
+                raise ValidationError("Both photos must belong to this patient.")
+            if self.before.view != self.after.view:
+                raise ValidationError("Compare photos of the same view (front with front).")
+
+    @property
+    def days_between(self) -> int:
+        return (self.after.day - self.before.day).days

@@ -1,0 +1,135 @@
+"""Django settings: embedded defaults on one machine, everything else from the environment.
+
+Defaults: SQLite and photos in ``DERMADELTA_DATA_DIR`` (``./var``), the
+database-backed task worker, no debug. Every variable is read through
+:mod:`dermadelta.clinic.env`, which refuses malformed values at start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dermadelta.clinic.env import env_bool, env_int, env_list, env_path, env_str, secret_key
+
+DATA_DIR = env_path("DERMADELTA_DATA_DIR", Path.cwd() / "var")
+DEBUG = env_bool("DERMADELTA_DEBUG", False)
+SECRET_KEY = secret_key(DATA_DIR)
+ALLOWED_HOSTS = env_list("DERMADELTA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("DERMADELTA_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "dermadelta.clinic.accounts",
+    "dermadelta.clinic.audit",
+    "dermadelta.clinic.records",
+    "dermadelta.clinic.front",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dermadelta.clinic.urls"
+WSGI_APPLICATION = "dermadelta.clinic.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dermadelta.clinic.accounts.context.role",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "dermadelta.sqlite3",
+        # The web server and the worker write at the same time: wait for the lock
+        # instead of failing, and let readers go on while one process writes.
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": env_str("DERMADELTA_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# Photos are private: stored outside any static or public URL, served only by views
+# that check who is asking.
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "media"), "base_url": "/never-served/"},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+#: The largest photo accepted, in bytes and in pixels (checked before decoding).
+MAX_PHOTO_BYTES = env_int("DERMADELTA_MAX_PHOTO_MB", 40, minimum=1) * 1024 * 1024
+MAX_PHOTO_PIXELS = env_int("DERMADELTA_MAX_PHOTO_MEGAPIXELS", 60, minimum=1) * 1_000_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+#: How many photos one upload may carry.
+MAX_PHOTOS_PER_UPLOAD = 12
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("DERMADELTA_SESSION_HOURS", 12, minimum=1) * 3600
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DERMADELTA_HTTPS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_str("DERMADELTA_TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("DERMADELTA_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,101 @@
+"""``dermadelta serve``, ``worker``, ``manage`` and ``start``: the clinic application from the shell.
+
+``start`` is what ``make run`` does on one machine: migrate, seed the demo clinic
+(once), then run the web server and the background worker until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+SETTINGS = "dermadelta.clinic.settings"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subparsers.add_parser("serve", help="run the clinic web application (gunicorn)")
+    _add_address(serve)
+    serve.add_argument("--workers", type=int, default=2, help="web server processes (default 2)")
+    serve.set_defaults(handler=run_serve)
+
+    worker = subparsers.add_parser("worker", help="run a background worker (photo analysis, comparisons)")
+    worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    worker.set_defaults(handler=run_worker)
+
+    manage = subparsers.add_parser("manage", help="Django's management commands (migrate, createsuperuser, ...)")
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=run_manage)
+
+    start = subparsers.add_parser("start", help="migrate, seed the demo clinic, run the web server and a worker")
+    _add_address(start)
+    start.set_defaults(handler=run_start)
+
+
+def _add_address(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
+
+def django_command(argv: Sequence[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["dermadelta manage", *argv])
+
+
+def run_manage(args: argparse.Namespace) -> int:
+    django_command(args.args)
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    django_command(["db_worker", "--no-reload", *(["--batch"] if args.batch else [])])
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn",
+        "dermadelta.clinic.wsgi:application",
+        f"--bind={args.host}:{args.port}",
+        f"--workers={args.workers}",
+        "--access-logfile=-",
+        "--timeout=60",
+    ]
+    run()
+    return 0
+
+
+def run_start(args: argparse.Namespace) -> int:
+    django_command(["migrate", "--no-input", "-v", "0"])
+    django_command(["collectstatic", "--no-input", "-v", "0"])
+    django_command(["seed_demo"])
+    me = [sys.executable, "-m", "dermadelta.cli"]
+    worker = subprocess.Popen([*me, "worker"])
+    server = subprocess.Popen([*me, "serve", "--host", args.host, "--port", str(args.port)])
+    print(f"\ndermadelta is running at http://{args.host}:{args.port}/  (Ctrl-C stops it)\n", flush=True)
+    try:
+        while server.poll() is None and worker.poll() is None:
+            try:
+                server.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in (server, worker):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (server, worker):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return 0
