@@ -1,3 +1,5 @@
+"""Where a signed-in user lands: staff on the dashboard, patients on their own record."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required

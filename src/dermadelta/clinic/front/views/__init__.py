@@ -1,0 +1,1 @@
+"""Views, one module per surface; each is thin and calls the records actions."""
