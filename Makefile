@@ -1,11 +1,11 @@
-# make run: the main job (a simulated before/after demo and its report)
+# make run: the main job (the clinic application with a seeded demo clinic)
 # make test: the whole test suite; both install everything first.
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OUT := out
 
-.PHONY: install run test eval bench lint typecheck clean
+.PHONY: install run demo test eval bench lint typecheck screenshots clean
 
 install: $(STAMP)
 
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml scripts/install-system-packages
 	touch $(STAMP)
 
 run: install
+	$(VENV)/bin/dermadelta start
+
+demo: install
 	$(VENV)/bin/dermadelta demo --out $(OUT)
 
 test: install
