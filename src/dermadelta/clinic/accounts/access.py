@@ -52,13 +52,13 @@ def actor_of(user: AbstractBaseUser | AnonymousUser) -> Actor:
     if not user.is_authenticated:
         return Actor(user, None, None)
     try:
-        membership = user.membership  # type: ignore[union-attr]
+        membership = user.membership  # type: ignore[attr-defined]
     except ObjectDoesNotExist:
         pass
     else:
         return Actor(user, membership.clinic, membership.role)
     try:
-        patient = user.patient  # type: ignore[union-attr]
+        patient = user.patient  # type: ignore[attr-defined]
     except ObjectDoesNotExist:
         return Actor(user, None, None)
     return Actor(user, patient.clinic, PATIENT, patient)
@@ -76,7 +76,7 @@ def _guard(
                 raise PermissionDenied("this page is not open to your account")
             return view(request, actor, *args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 

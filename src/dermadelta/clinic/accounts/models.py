@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
-from dermadelta.protocol.calendar import time_zone
 from dermadelta.errors import InputError
-from django.core.exceptions import ValidationError
+from dermadelta.protocol.calendar import time_zone
 
 
 class Role(models.TextChoices):

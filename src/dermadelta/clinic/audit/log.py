@@ -31,7 +31,7 @@ def record(
     ``user`` defaults to the request's user; ``username`` names an account that did
     not sign in (a failed sign-in attempt).
     """
-    who = user if user is not None else (request.user if request is not None else None)
+    who: Any = user if user is not None else (request.user if request is not None else None)
     authenticated = who is not None and who.is_authenticated
     clinic = getattr(patient, "clinic", None) or getattr(obj, "clinic", None)
     return AuditEntry.objects.create(

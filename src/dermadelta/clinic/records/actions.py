@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -46,7 +47,9 @@ class ActionError(ValidationError):
 # --- patients and consents ---------------------------------------------------------------------
 
 
-def create_patient(clinic: Clinic, fields: Mapping[str, Any], *, by: Any, request: HttpRequest | None = None) -> Patient:
+def create_patient(
+    clinic: Clinic, fields: Mapping[str, Any], *, by: Any, request: HttpRequest | None = None
+) -> Patient:
     patient = Patient(clinic=clinic, created_by=by, **fields)
     patient.full_clean(exclude=["user"])
     with transaction.atomic():
@@ -280,14 +283,15 @@ def upload_photos(
         )
         with transaction.atomic():
             photo.original.save(f"{checked.sha256[:16]}-original", ContentFile(checked.data), save=False)
-            photo.display.save(f"{checked.sha256[:16]}-display.jpg", ContentFile(display_copy(checked.decoded)), save=False)
+            display = ContentFile(display_copy(checked.decoded))
+            photo.display.save(f"{checked.sha256[:16]}-display.jpg", display, save=False)
             try:
                 photo.save()
                 record(request, AuditAction.CREATE, photo, patient=patient, user=by, detail=view.value)
             except Exception:
                 _delete_files(photo)
                 raise
-            transaction.on_commit(lambda pk=photo.pk: _enqueue_photo(pk))
+            transaction.on_commit(partial(_enqueue_photo, photo.pk))
         saved.append(photo)
     return UploadOutcome(saved=saved, refused=refused)
 
@@ -317,9 +321,7 @@ def _enqueue_comparison(comparison_id: int) -> None:
     compare_photos.enqueue(comparison_id)
 
 
-def request_comparison(
-    before: Photo, after: Photo, *, by: Any, request: HttpRequest | None = None
-) -> Comparison:
+def request_comparison(before: Photo, after: Photo, *, by: Any, request: HttpRequest | None = None) -> Comparison:
     """Measure ``after`` against ``before`` in the background (an existing comparison is reused)."""
     if before.pk == after.pk:
         raise ActionError("Choose two different photos.")
@@ -333,7 +335,7 @@ def request_comparison(
             return existing
         comparison.save()
         record(request, AuditAction.CREATE, comparison, patient=before.patient, user=by)
-        transaction.on_commit(lambda: _enqueue_comparison(comparison.pk))
+        transaction.on_commit(partial(_enqueue_comparison, comparison.pk))
     return comparison
 
 
@@ -345,7 +347,7 @@ def retry(job: Photo | Comparison, *, by: Any, request: HttpRequest | None = Non
             raise ActionError("Only a failed job can be retried.")
         record(request, AuditAction.RETRY, job, patient=job.patient, user=by)
         enqueue = _enqueue_photo if isinstance(job, Photo) else _enqueue_comparison
-        transaction.on_commit(lambda: enqueue(job.pk))
+        transaction.on_commit(partial(enqueue, job.pk))
     job.refresh_from_db()
 
 

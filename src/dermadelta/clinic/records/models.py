@@ -198,7 +198,8 @@ class TreatmentSession(models.Model):
             elif value > zone.max_mm:
                 problems.append(f"{zone.label}: {value} mm is deeper than the zone's cap of {zone.max_mm} mm")
             elif value > device.max_mm:
-                problems.append(f"{zone.label}: {value} mm is deeper than the {device.label}'s cap of {device.max_mm} mm")
+                cap = f"the {device.label}'s cap of {device.max_mm} mm"
+                problems.append(f"{zone.label}: {value} mm is deeper than {cap}")
         if problems:
             raise ValidationError({"depths": problems})
 
