@@ -1,32 +1,314 @@
-"""PLACEHOLDER: being written; replaced in full by its author."""
+"""Consultation (intake questionnaire and screening verdict), treatment plan, and the care downloads."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from dermadelta.clinic.accounts.access import Actor, member_required, staff_required
+from dermadelta.clinic.accounts.models import Clinic
+from dermadelta.clinic.audit.models import AuditAction
+from dermadelta.clinic.front.forms.consultation import ConsultationForm, PlanForm
+from dermadelta.clinic.records import actions, care
+from dermadelta.clinic.records.access import get_patient, get_record
+from dermadelta.clinic.records.choices import ConsentKind, Verdict
+from dermadelta.clinic.records.models import Consultation, TreatmentPlan
+from dermadelta.errors import InputError
+from dermadelta.protocol.calendar import time_zone
+from dermadelta.protocol.rulebook import RuleBook, load_rulebook
+
+#: What each verdict means, in plain words, for the consultation page.
+VERDICT_WORDS = {
+    Verdict.GO: "No reason not to treat was found: treatment can go ahead.",
+    Verdict.CAUTION: "Treatment can go ahead, taking the precautions below.",
+    Verdict.DEFER: "Not yet: treatment has to wait.",
+    Verdict.REFER: "Do not treat: the patient needs a physician's assessment first.",
+}
 
 
-def consultation_new(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
+def clinic_today(clinic: Clinic | None) -> dt.date:
+    """Today in the clinic's time zone (a consultation late in the evening is still today there)."""
+    try:
+        zone = time_zone(clinic.time_zone) if clinic is not None else None
+    except InputError:
+        zone = None
+    return timezone.localdate(timezone=zone)
 
 
-def consultation_detail(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
+def _action_errors(form: Any, error: actions.ActionError) -> None:
+    for message in error.messages:
+        form.add_error(None, message)
 
 
-def plan_new(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
+# --- consultation ------------------------------------------------------------------------------------
 
 
-def plan_detail(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
+@staff_required
+def consultation_new(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    patient = get_patient(request, actor, pk, detail="consultation form")
+    book = load_rulebook()
+    today = clinic_today(patient.clinic)
+    form = ConsultationForm(request.POST or None, book=book, patient=patient, today=today)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consultation = actions.record_consultation(
+                patient,
+                on=form.cleaned_data["on"],
+                zones=form.cleaned_data["zones"],
+                answers=form.answers(),
+                by=request.user,
+                request=request,
+            )
+        except actions.ActionError as error:
+            _action_errors(form, error)
+        else:
+            return redirect("consultation", pk=consultation.pk)
+    return render(
+        request,
+        "front/consultation/consultation_form.html",
+        {"patient": patient, "form": form, "book": book},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
-def plan_handout(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
+@staff_required
+def consultation_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    wants_fhir = request.GET.get("format") == "fhir"
+    consultation = get_record(
+        request,
+        actor,
+        Consultation,
+        pk,
+        action=AuditAction.DOWNLOAD if wants_fhir else AuditAction.VIEW,
+        detail="FHIR QuestionnaireResponse" if wants_fhir else "",
+    )
+    if wants_fhir:
+        return _questionnaire_response(consultation)
+    book = load_rulebook()
+    screening: dict[str, Any] = consultation.screening or {}
+    latest = consultation.patient.consultations.first()
+    return render(
+        request,
+        "front/consultation/consultation_detail.html",
+        {
+            "consultation": consultation,
+            "patient": consultation.patient,
+            "verdict_words": VERDICT_WORDS.get(Verdict(consultation.verdict), ""),
+            "findings": screening.get("findings", []),
+            "earliest_date": _date_or_none(screening.get("earliest_date")),
+            "unanswered": [_question_text(book, q) for q in screening.get("unanswered", [])],
+            "answers": _answer_rows(book, consultation.answers),
+            "zones": [care.zone_label(z) for z in consultation.zones],
+            "can_plan": consultation.verdict != Verdict.REFER,
+            "is_latest": latest is not None and latest.pk == consultation.pk,
+        },
+    )
 
 
-def plan_calendar(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
+def _questionnaire_response(consultation: Consultation) -> HttpResponse:
+    from dermadelta.protocol.fhir import questionnaire_response
+    from dermadelta.protocol.screening import parse_intake
 
+    try:
+        intake = parse_intake({"answers": consultation.answers}, on=consultation.on, zones=consultation.zones)
+        resource = questionnaire_response(intake, authored=consultation.created_at)
+    except InputError as error:
+        return HttpResponse(f"This intake cannot be exported: {error}", status=409, content_type="text/plain")
+    response = HttpResponse(json.dumps(resource, indent=2), content_type="application/fhir+json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="intake-{consultation.on.isoformat()}-{consultation.pk}.json"'
+    )
+    return response
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _question_text(book: RuleBook, question_id: str) -> str:
+    question = book.questions.get(question_id)
+    return question.text if question else question_id
+
+
+def _answer_rows(book: RuleBook, answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """(question, answer) in words, in the questionnaire's order."""
+    rows = []
+    order = [q for q in book.questions if q in answers] + [q for q in answers if q not in book.questions]
+    for question_id in order:
+        value = answers[question_id]
+        if isinstance(value, bool):
+            shown = "Yes" if value else "No"
+        elif isinstance(value, list):
+            shown = ", ".join(care.zone_label(z) for z in value) or "None"
+        elif isinstance(value, dict):
+            shown = "; ".join(f"{care.zone_label(z)}: {day}" for z, day in value.items())
+        else:
+            shown = str(value)
+        rows.append((_question_text(book, question_id), shown))
+    return rows
+
+
+# --- treatment plan ------------------------------------------------------------------------------------
+
+
+def _planning_blocked(consultation: Consultation | None) -> str:
+    """Why no plan can be made from this consultation, or "" when one can."""
+    if consultation is None:
+        return "There is no consultation yet. Record the consultation (screening questionnaire) before planning."
+    if consultation.verdict == Verdict.REFER:
+        return (
+            f"The consultation of {consultation.on:%d %b %Y} referred the patient to a physician. "
+            "Record a new consultation once the physician has cleared treatment."
+        )
+    if consultation.verdict == Verdict.DEFER and consultation.eligible_from is None:
+        return (
+            f"The consultation of {consultation.on:%d %b %Y} deferred treatment without a date "
+            "(reassess in person). Record a new consultation when the reason has passed."
+        )
+    if not consultation.zones:
+        return "The latest consultation screened no zones. Record a consultation with the zones to treat."
+    return ""
+
+
+@staff_required
+def plan_new(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    patient = get_patient(request, actor, pk, detail="plan form")
+    consultation = patient.consultations.first()
+    blocked = _planning_blocked(consultation)
+    context: dict[str, Any] = {
+        "patient": patient,
+        "consultation": consultation,
+        "blocked": blocked,
+        "no_consent": not patient.has_consent(ConsentKind.TREATMENT),
+    }
+    if blocked or consultation is None:
+        return render(
+            request, "front/consultation/plan_form.html", context, status=409 if request.method == "POST" else 200
+        )
+    book = load_rulebook()
+    form = PlanForm(request.POST or None, book=book, consultation=consultation, today=clinic_today(patient.clinic))
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = actions.create_plan(
+                patient, form.plan_request(), consultation=consultation, by=request.user, request=request
+            )
+        except actions.ActionError as error:
+            _action_errors(form, error)
+        else:
+            return redirect("plan", pk=plan.pk)
+    context.update({"form": form, "book": book, "verdict_label": Verdict(consultation.verdict).label})
+    return render(
+        request, "front/consultation/plan_form.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+@staff_required
+def plan_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    treatment_plan = get_record(request, actor, TreatmentPlan, pk)
+    book = load_rulebook()
+    snapshot: dict[str, Any] = treatment_plan.plan or {}
+    schedule: list[dict[str, Any]] = []
+    problem = ""
+    try:
+        rebuilt = care.plan_care(treatment_plan)
+    except actions.ActionError as error:
+        problem = " ".join(error.messages)
+    else:
+        schedule = care.care_rows(rebuilt.care)
+    sessions = [
+        {
+            "number": s.get("number"),
+            "date": _date_or_none(s.get("date")),
+            "depths": [
+                {"zone": care.zone_label(d.get("zone", "")), "depth_mm": d.get("depth_mm"), "cap_mm": d.get("cap_mm")}
+                for d in s.get("depths", [])
+            ],
+            "addons": [book.addons[a].label if a in book.addons else a for a in s.get("addons", [])],
+        }
+        for s in snapshot.get("sessions", [])
+    ]
+    device = book.devices.get(treatment_plan.device)
+    maintenance = snapshot.get("maintenance") or {}
+    interval_days = snapshot.get("interval_days")
+    return render(
+        request,
+        "front/consultation/plan_detail.html",
+        {
+            "tp": treatment_plan,
+            "patient": treatment_plan.patient,
+            "device": device.label if device else treatment_plan.device,
+            "targets": [
+                {
+                    "concern": care.concern_label(t.get("concern", "")),
+                    "zones": [care.zone_label(z) for z in t.get("zones", [])],
+                }
+                for t in snapshot.get("targets", [])
+            ],
+            "sessions": sessions,
+            "interval_days": interval_days,
+            "interval_weeks": interval_days // 7 if isinstance(interval_days, int) and interval_days % 7 == 0 else None,
+            "maintenance_from": _date_or_none(maintenance.get("from")),
+            "maintenance_until": _date_or_none(maintenance.get("until")),
+            "not_before": _date_or_none(snapshot.get("not_before")),
+            "notes": snapshot.get("notes", []),
+            "event": snapshot.get("event"),
+            "schedule": schedule,
+            "problem": problem,
+            "start_time": book.session.start_time,
+            "tz": treatment_plan.patient.clinic.time_zone,
+        },
+    )
+
+
+# --- downloads (open to the patient for their own plan) --------------------------------------------------
+
+
+def _cannot_rebuild(request: HttpRequest, treatment_plan: TreatmentPlan, error: actions.ActionError) -> HttpResponse:
+    return render(
+        request,
+        "front/consultation/plan_unavailable.html",
+        {"tp": treatment_plan, "reason": " ".join(error.messages)},
+        status=409,
+    )
+
+
+@member_required
+def plan_handout(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    as_html = request.GET.get("format") == "html"
+    treatment_plan = get_record(
+        request,
+        actor,
+        TreatmentPlan,
+        pk,
+        action=AuditAction.DOWNLOAD,
+        detail="handout HTML" if as_html else "handout PDF",
+    )
+    try:
+        if as_html:
+            return HttpResponse(care.handout_html(treatment_plan), content_type="text/html; charset=utf-8")
+        data = care.handout_pdf(treatment_plan)
+    except actions.ActionError as error:
+        return _cannot_rebuild(request, treatment_plan, error)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{care.download_name(treatment_plan, "pdf")}"'
+    return response
+
+
+@member_required
+def plan_calendar(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    treatment_plan = get_record(request, actor, TreatmentPlan, pk, action=AuditAction.DOWNLOAD, detail="calendar")
+    try:
+        data = care.calendar_ics(treatment_plan)
+    except actions.ActionError as error:
+        return _cannot_rebuild(request, treatment_plan, error)
+    response = HttpResponse(data, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{care.download_name(treatment_plan, "ics")}"'
+    return response
