@@ -1,32 +1,194 @@
-"""PLACEHOLDER: being written; replaced in full by its author."""
+"""Photo pages: upload (drag and drop or a plain form), camera capture, the photo, its analysis status and image.
+
+Uploads go through :func:`records.actions.upload_photos`, which checks every file
+and explains the ones it refuses; the page then follows each photo's analysis
+until the quality gate has spoken. Images are only ever served through
+:func:`photo_image`, which checks who asks, logs the read, and sends the copy
+without metadata (never the original file).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 
+from dermadelta.clinic.accounts.access import Actor, member_required, staff_required
+from dermadelta.clinic.front.forms.photos import CaptureForm, PhotoUploadForm
+from dermadelta.clinic.records import actions
+from dermadelta.clinic.records.access import get_patient, get_record, visible
+from dermadelta.clinic.records.choices import JobStatus
+from dermadelta.clinic.records.course_progress import baseline_of
+from dermadelta.clinic.records.models import Comparison, Patient, Photo
 
-def photo_upload(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
-
-
-def photo_capture(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
-
-
-def photo_detail(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
-
-
-def photo_status(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
-
-
-def photo_image(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
+PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
-def photo_retry(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
 
+
+def _status_context(photo: Photo, actor: Actor) -> dict[str, Any]:
+    return {"photo": photo, "pending": photo.status in PENDING, "can_retry": actor.is_staff_member}
+
+
+def _uploaded_html(request: HttpRequest, photo: Photo, actor: Actor) -> str:
+    """One uploaded photo, as the upload page lists it: thumbnail, name and the polling status."""
+    return render_to_string("front/photos/_uploaded.html", _status_context(photo, actor), request=request)
+
+
+def _uploaded_ids(raw: str) -> list[int]:
+    """The photo ids named in the results-of-upload address (anything else is ignored)."""
+    ids = [int(part) for part in raw.split(",") if part.strip().isdigit() and len(part.strip()) < 12]
+    return ids[: settings.MAX_PHOTOS_PER_UPLOAD]
+
+
+def _upload_page(
+    request: HttpRequest, actor: Actor, patient: Patient, form: PhotoUploadForm, *, status: int = 200
+) -> HttpResponse:
+    ids = _uploaded_ids(request.GET.get("photos", ""))
+    uploaded = list(patient.photos.filter(pk__in=ids).select_related("session")) if ids else []
+    context = {
+        "patient": patient,
+        "form": form,
+        "uploaded": [_status_context(p, actor) for p in uploaded],
+        "max_photos": settings.MAX_PHOTOS_PER_UPLOAD,
+    }
+    return render(request, "front/photos/upload.html", context, status=status)
+
+
+@staff_required
+def photo_upload(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """GET: the upload page (and, after an upload, its results). POST: save the photos, explain refusals."""
+    patient = get_patient(request, actor, pk)
+    if request.method != "POST":
+        return _upload_page(request, actor, patient, PhotoUploadForm(patient=patient))
+    form = PhotoUploadForm(request.POST, request.FILES, patient=patient)
+    if form.is_valid():
+        files = [(upload.name or "", upload.read()) for upload in form.cleaned_data["photos"]]
+        try:
+            outcome = actions.upload_photos(
+                patient,
+                files,
+                view=form.cleaned_data["view"],
+                session=form.cleaned_data["session"],
+                by=request.user,
+                request=request,
+            )
+        except actions.ActionError as error:
+            form.add_error(None, error.messages)
+        else:
+            if _wants_json(request):
+                return JsonResponse(
+                    {
+                        "saved": [
+                            {
+                                "id": photo.pk,
+                                "name": photo.original_name,
+                                "url": reverse("photo", args=[photo.pk]),
+                                "html": _uploaded_html(request, photo, actor),
+                            }
+                            for photo in outcome.saved
+                        ],
+                        "refused": outcome.refused,
+                        "errors": [],
+                    }
+                )
+            for reason in outcome.refused:
+                messages.error(request, f"Not saved: {reason}")
+            if outcome.saved:
+                count = len(outcome.saved)
+                messages.success(request, f"{count} photo{'s' if count != 1 else ''} saved; analysing now.")
+            query = urlencode({"photos": ",".join(str(p.pk) for p in outcome.saved)})
+            return redirect(f"{reverse('photo_upload', args=[patient.pk])}?{query}")
+    if _wants_json(request):
+        errors = [str(e) for errors in form.errors.values() for e in errors]
+        return JsonResponse({"saved": [], "refused": [], "errors": errors}, status=400)
+    return _upload_page(request, actor, patient, form, status=400)
+
+
+@staff_required
+def photo_capture(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """The camera page: live video with the baseline photo of the view overlaid to match the framing."""
+    patient = get_patient(request, actor, pk)
+    choice = CaptureForm(request.GET or None)
+    view = choice.chosen_view()
+    upload_form = PhotoUploadForm(initial={"view": view}, patient=patient)
+    context = {
+        "patient": patient,
+        "choice": choice,
+        "view": view,
+        "baseline": baseline_of(patient, view),
+        "form": upload_form,
+        "upload_url": reverse("photo_upload", args=[patient.pk]),
+    }
+    return render(request, "front/photos/capture.html", context)
+
+
+@member_required
+def photo_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    photo = get_record(request, actor, Photo, pk)
+    comparisons = visible(actor, Comparison).filter(Q(before=photo) | Q(after=photo)).select_related("before", "after")
+    others = []
+    if actor.is_staff_member:
+        others = [
+            p
+            for p in photo.patient.photos.filter(view=photo.view).exclude(pk=photo.pk).select_related("session")
+            if p.usable
+        ]
+    context = {
+        "photo": photo,
+        "patient": photo.patient,
+        "status": _status_context(photo, actor),
+        "comparisons": list(comparisons),
+        "others": others,
+    }
+    return render(request, "front/photos/detail.html", context)
+
+
+@member_required
+def photo_status(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """The status fragment the page polls: it carries ``data-poll`` only while the analysis is pending."""
+    photo = get_record(request, actor, Photo, pk, detail="status")
+    response = render(request, "front/photos/_status.html", _status_context(photo, actor))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@member_required
+def photo_image(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """The photo as the browser gets it: the copy without EXIF, never the original upload."""
+    photo = get_record(request, actor, Photo, pk, detail="image")
+    if not photo.display:
+        raise Http404("no image")
+    try:
+        with photo.display.open("rb") as handle:
+            data = handle.read()  # the display copy is small (at most 2048 px on its longest side)
+    except FileNotFoundError:
+        raise Http404("no image") from None
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.jpg"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@staff_required
+def photo_retry(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    photo = get_record(request, actor, Photo, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        actions.retry(photo, by=request.user, request=request)
+    except actions.ActionError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The analysis is queued again.")
+    return redirect("photo", pk=photo.pk)
