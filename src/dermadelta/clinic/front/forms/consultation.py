@@ -167,7 +167,7 @@ def _question_field(question: Question, book: RuleBook) -> forms.Field:
             label=label, required=False, choices=[(NOT_ANSWERED, "Not answered"), *((c, c) for c in question.choices)]
         )
     if question.type == "date":
-        return forms.DateField(label=label, required=False, widget=_date_input(), help_text="Leave empty if never.")
+        return forms.DateField(label=label, required=False, widget=_date_input())
     if question.type == "zones":
         return forms.MultipleChoiceField(
             label=label,

@@ -99,7 +99,7 @@ def consultation_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResp
             "consultation": consultation,
             "patient": consultation.patient,
             "verdict_words": VERDICT_WORDS.get(Verdict(consultation.verdict), ""),
-            "findings": screening.get("findings", []),
+            "findings": [{**f, "until": _date_or_none(f.get("until"))} for f in screening.get("findings", [])],
             "earliest_date": _date_or_none(screening.get("earliest_date")),
             "unanswered": [_question_text(book, q) for q in screening.get("unanswered", [])],
             "answers": _answer_rows(book, consultation.answers),
