@@ -350,3 +350,8 @@ def test_it_exports_the_intake_as_a_fhir_questionnaire_response(as_alice, alice,
     assert AuditEntry.objects.filter(
         user=alice, action=AuditAction.DOWNLOAD, object_type="consultation", object_id=str(consultation.pk)
     ).exists()
+
+
+def test_it_explains_an_empty_submission(as_alice, patient):
+    page = refused(as_alice.post(new_url(patient), {}))
+    assert "This field is required." in page and "Tick at least one zone to treat." in page

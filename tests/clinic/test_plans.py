@@ -329,3 +329,8 @@ def test_it_explains_a_plan_the_rules_can_no_longer_rebuild(as_alice, plan):
     page = response.content.decode()
     assert "The care schedule cannot be rebuilt" in page and "unknown concern" in page
     assert "Session" in page  # the stored sessions are still shown
+
+
+def test_it_explains_an_empty_submission(as_alice, patient, consultation):
+    page = refused(as_alice.post(new_url(patient), {}))
+    assert "Tick at least one concern to treat." in page

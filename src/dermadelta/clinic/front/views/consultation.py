@@ -53,7 +53,7 @@ def consultation_new(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
     patient = get_patient(request, actor, pk, detail="consultation form")
     book = load_rulebook()
     today = clinic_today(patient.clinic)
-    form = ConsultationForm(request.POST or None, book=book, patient=patient, today=today)
+    form = ConsultationForm(request.POST if request.method == "POST" else None, book=book, patient=patient, today=today)
     if request.method == "POST" and form.is_valid():
         try:
             consultation = actions.record_consultation(
@@ -194,7 +194,12 @@ def plan_new(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             request, "front/consultation/plan_form.html", context, status=409 if request.method == "POST" else 200
         )
     book = load_rulebook()
-    form = PlanForm(request.POST or None, book=book, consultation=consultation, today=clinic_today(patient.clinic))
+    form = PlanForm(
+        request.POST if request.method == "POST" else None,
+        book=book,
+        consultation=consultation,
+        today=clinic_today(patient.clinic),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             plan = actions.create_plan(
