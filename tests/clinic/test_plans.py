@@ -334,3 +334,11 @@ def test_it_explains_a_plan_the_rules_can_no_longer_rebuild(as_alice, plan):
 def test_it_explains_an_empty_submission(as_alice, patient, consultation):
     page = refused(as_alice.post(new_url(patient), {}))
     assert "Tick at least one concern to treat." in page
+
+
+def test_it_refuses_to_plan_a_zone_the_consultation_did_not_screen(patient, alice):
+    consultation = actions.record_consultation(patient, on=dt.date.today(), zones=["forehead"], answers={}, by=alice)
+    request = actions.PlanRequest(targets=("texture:forehead,chin",), start=dt.date.today() + dt.timedelta(days=7))
+    with pytest.raises(actions.ActionError, match="chin"):
+        actions.create_plan(patient, request, consultation=consultation, by=alice)
+    assert not TreatmentPlan.objects.filter(patient=patient).exists()

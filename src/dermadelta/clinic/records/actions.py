@@ -188,6 +188,10 @@ def create_plan(
         raise ActionError("That consultation belongs to another patient.")
     require_consent(patient, ConsentKind.TREATMENT)
     plan = build_plan(plan_request, consultation)
+    unscreened = [zone for zone in plan.zones if zone not in consultation.zones]
+    if unscreened:
+        # Zone rules (a suspicious mole, a recent filler) were only asked about the screened zones.
+        raise ActionError(f"Not screened at the consultation: {', '.join(unscreened)}. Record a new consultation.")
     stored = TreatmentPlan(
         patient=patient,
         consultation=consultation,
