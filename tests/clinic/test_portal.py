@@ -128,6 +128,7 @@ def test_it_shows_pat_her_plan_this_week_and_aftercare(as_pat, pats_course):
     # the aftercare checklist of session 1
     assert 'id="aftercare"' in page and "Aftercare for session 1" in page
     assert "Mineral SPF 30+ and strict sun avoidance" in page  # days 1-14: this week
+    assert 'id="aftercare-done"' not in page
     # downloads of her own plan
     assert reverse("plan_handout", args=[plan.pk]) in page
     assert reverse("plan_handout", args=[plan.pk]) + "?format=html" in page
@@ -236,6 +237,7 @@ def test_it_says_when_the_course_is_complete(as_pat, patient, alice):
 
     assert 'id="course-complete"' in page and 'id="next-session"' not in page
     assert "A maintenance session is advised" in page
+    assert 'id="aftercare-done"' in page  # the last session's aftercare is long over
 
 
 # --- what a patient sees this week (records.portal) ------------------------------------------------

@@ -109,6 +109,10 @@ class Checklist:
     def this_week(self) -> tuple[CheckItem, ...]:
         return tuple(item for item in self.items if item.state == NOW)
 
+    @property
+    def all_done(self) -> bool:
+        return all(item.state == DONE for item in self.items)
+
 
 @dataclass(frozen=True)
 class ThisWeek:
@@ -206,7 +210,7 @@ def healing_timeline(patient: Patient, today: dt.date, *, rules: RuleBook | None
         (
             "redness",
             "Redness",
-            f"Redness like a mild sunburn for about {band.redness_days} day(s); it fades day by day.",
+            f"Redness like a mild sunburn for about {_days(band.redness_days)}; it fades day by day.",
             0,
             band.redness_days,
         ),
@@ -247,6 +251,10 @@ def healing_timeline(patient: Patient, today: dt.date, *, rules: RuleBook | None
         for key, title, detail, first, last in spans
     )
     return HealingTimeline(session.number, day, since, _headline(since, band, line), milestones)
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
 
 
 def _headline(since: int, band: DepthBand, line: Timeline) -> str:
