@@ -163,7 +163,10 @@ def course_progress(patient: Patient, *, zone: str = "face") -> CourseProgress:
     baselines: dict[str, float | None] = {}
     for measurement in measurements:  # in day order: the first measurement holds the baseline
         baselines.setdefault(measurement.metric, measurement.before)
-    judged = progress(measurements, courses=courses, patient=who)
+    try:
+        judged = progress(measurements, courses=courses, patient=who)
+    except InputError as error:  # stored figures the outcome model cannot judge: say so, never fail the page
+        return CourseProgress(**common, reason=f"The measurements cannot be judged against the plan: {error}")
     return CourseProgress(
         **common,
         measurements=tuple(measurements),
