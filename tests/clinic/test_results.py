@@ -16,8 +16,9 @@ from PIL import Image
 from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import ConsentKind, JobStatus, QualityVerdict, View
-from dermadelta.clinic.records.models import Comparison, Consent, Patient, Photo
+from dermadelta.clinic.records.models import Comparison, Consent, Patient, Photo, TreatmentPlan
 from dermadelta.clinic.records.visuals import SIMULATED_NOTICE, store_visuals
+from dermadelta.protocol.plan import make_plan, parse_targets
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: The measured simulated pair and what the worker stored for it, computed once for the whole file.
@@ -258,13 +259,18 @@ def test_a_comparison_the_quality_gate_stopped_says_why(as_alice, patient):
 
 
 def test_the_viewer_shows_the_aligned_photos_maps_table_and_links(as_alice, done):
+    start = timezone.localdate() - dt.timedelta(days=60)
+    made = make_plan(parse_targets(["texture:left_cheek,right_cheek"]), start=start)
+    TreatmentPlan.objects.create(patient=done.patient, targets=["texture:left_cheek"], start=start, plan=made.to_dict())
+
     page = as_alice.get(reverse("comparison", args=[done.pk])).content.decode()
 
     for name in ("before", "after", "heatmap-redness", "heatmap-texture"):
         assert reverse("comparison_visual", args=[done.pk, name]) in page
     assert "data-wipe" in page and 'type="range"' in page and "front/viewer.js" in page
     assert f'href="{reverse("comparison_pdf", args=[done.pk])}">Download PDF report</a>' in page
-    assert reverse("progress_chart", args=[done.patient_id]) in page
+    assert f'<img src="{reverse("progress_chart", args=[done.patient_id])}"' in page
+    assert "Texture (roughness): <span" in page and "(day 60: " in page
     assert "<th>Smallest detectable change</th>" in page
     assert "<td>Redness <span" in page and "less redness" in page
     assert '<div class="zone-table" data-zone="face">' in page
@@ -288,6 +294,12 @@ def test_the_pickers_work_without_javascript(as_alice, done):
     assert '<div class="zone-table" data-zone="face">' in hostile
     assert '<figure class="heatmap-card" data-metric="redness">' in hostile
     assert '<script>"' not in hostile and "../../etc" not in hostile
+
+
+def test_without_a_plan_the_course_section_says_so(as_alice, done):
+    page = as_alice.get(reverse("comparison", args=[done.pk])).content.decode()
+
+    assert "There is no active treatment plan" in page
 
 
 def test_the_viewer_says_when_the_photos_are_simulated(as_alice, done):
