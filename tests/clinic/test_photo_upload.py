@@ -16,8 +16,9 @@ from django.utils import timezone
 from PIL import Image
 
 from dermadelta.clinic.audit.models import AuditAction, AuditEntry
+from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import ConsentKind, JobStatus, View
-from dermadelta.clinic.records.models import Photo, TreatmentSession
+from dermadelta.clinic.records.models import Consent, Photo, TreatmentSession
 
 
 def _file(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
@@ -252,3 +253,20 @@ def test_it_keeps_no_folders_of_an_uploaded_file_name(as_alice, patient, face_pa
     _upload(as_alice, patient, [_file("../../etc/passwd.jpg", face_pair[0])])
 
     assert Photo.objects.get(patient=patient).original_name == "passwd.jpg"
+
+
+def test_the_results_of_an_upload_list_only_this_patients_photos(as_alice, patient, quinn, alice, face_pair):
+    theirs = actions.upload_photos(
+        _with_consent(quinn, alice), [("q.jpg", face_pair[0])], view="front", session=None, by=alice
+    )
+    url = reverse("photo_upload", args=[patient.pk])
+
+    page = as_alice.get(url, {"photos": f"{theirs.saved[0].pk},abc,-1,99999999999999999999"}).content.decode()
+
+    assert reverse("photo_status", args=[theirs.saved[0].pk]) not in page
+    assert "Nothing uploaded yet" in page
+
+
+def _with_consent(quinn: Any, by: Any) -> Any:
+    Consent.objects.create(patient=quinn, kind=ConsentKind.PHOTOGRAPHY, granted_by=by)
+    return quinn

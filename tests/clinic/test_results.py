@@ -141,7 +141,7 @@ def test_the_form_offers_the_patients_photos(as_alice, patient, pair, quinn):
     assert ">Compare</button>" in page
 
 
-@pytest.mark.parametrize("bad", ["other_patient", "other_clinic", "missing", "not_a_number", "empty"])
+@pytest.mark.parametrize("bad", ["other_patient", "other_clinic", "missing", "huge", "not_a_number", "empty"])
 def test_it_refuses_a_photo_that_is_not_the_patients(as_alice, patient, pair, quinn, harbour, bad):
     stranger = Patient.objects.create(
         clinic=harbour, first_name="Sam", last_name="Sea", date_of_birth=dt.date(1990, 1, 1)
@@ -150,6 +150,7 @@ def test_it_refuses_a_photo_that_is_not_the_patients(as_alice, patient, pair, qu
         "other_patient": _row(quinn, "q").pk,
         "other_clinic": _row(stranger, "s").pk,
         "missing": 999_999,
+        "huge": "99999999999999999999",
         "not_a_number": "1; DROP TABLE photo",
         "empty": "",
     }
@@ -428,3 +429,20 @@ def test_the_progress_chart_of_another_clinics_patient_is_404(as_alice, harbour,
     Consent.objects.create(patient=stranger, kind=ConsentKind.PHOTOGRAPHY, granted_by=charlie)
 
     assert as_alice.get(reverse("progress_chart", args=[stranger.pk])).status_code == 404
+
+
+def test_a_finished_comparison_with_nothing_stored_still_gives_a_page(as_alice, patient, pair):
+    TreatmentPlan.objects.create(
+        patient=patient, targets=["texture"], start=timezone.localdate(), plan={"sessions": []}
+    )
+    comparison = Comparison.objects.create(
+        patient=patient, before=pair[0], after=pair[1], status=JobStatus.DONE, result=None, visuals={"files": {}}
+    )
+
+    response = as_alice.get(reverse("comparison", args=[comparison.pk]))
+
+    assert response.status_code == 200
+    assert "could not be measured against each other" in response.content.decode()
+    assert as_alice.get(reverse("comparison_visual", args=[comparison.pk, "before"])).status_code == 404
+    assert as_alice.get(reverse("comparison_pdf", args=[comparison.pk])).status_code == 404
+    assert as_alice.get(reverse("progress_chart", args=[patient.pk])).content.startswith(PNG_SIGNATURE)
