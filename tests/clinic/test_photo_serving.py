@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -320,3 +321,13 @@ def test_the_camera_page_is_for_staff_of_the_clinic(as_bob, as_pat, as_charlie, 
     assert as_pat.get(url).status_code == 403
     assert as_charlie.get(url).status_code == 404
     assert client.get(url).status_code == 302
+
+
+def test_the_photo_page_gives_the_day_in_the_clinics_time_zone(as_charlie, harbour, charlie):
+    sam = Patient.objects.create(clinic=harbour, first_name="Sam", last_name="Sea", date_of_birth=dt.date(1990, 1, 1))
+    late_evening_in_new_york = dt.datetime(2025, 3, 2, 2, 30, tzinfo=dt.UTC)
+    photo = _row(sam, "s", taken_at=late_evening_in_new_york)
+
+    page = as_charlie.get(reverse("photo", args=[photo.pk])).content.decode()
+
+    assert "Front photo of 1 March 2025" in page and "1 Mar 2025, 21:30" in page

@@ -66,7 +66,7 @@ def _done_comparison(patient: Patient, by: Any, face_pair: tuple[bytes, bytes]) 
         measured = _measured(face_pair)
         visuals = store_visuals(comparison, measured)
         files = {name: default_storage.open(path).read() for name, path in visuals["files"].items()}
-        pdf = default_storage.open(comparison.report_pdf.name).read()
+        pdf = comparison.report_pdf.open("rb").read()
         _CACHE["stored"] = (visuals["heatmaps"], files, pdf, measured.to_dict())
     else:
         heatmaps, files, pdf, _ = _CACHE["stored"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -30,6 +31,7 @@ from dermadelta.outcomes.courses import courses_by_response, courses_from_plan_d
 from dermadelta.outcomes.model import FITZPATRICK, Course
 from dermadelta.outcomes.model import Patient as OutcomePatient
 from dermadelta.outcomes.progress import METRICS, Measurement, Progress, measurements_from_compare, progress
+from dermadelta.protocol.calendar import time_zone
 from dermadelta.reports.comparison_report import (
     LARGE_COLOUR_GAIN,
     METRIC_LABELS,
@@ -120,8 +122,24 @@ def _course_view(comparisons: list[Comparison]) -> str | None:
     return max(sorted(set(views)), key=views.count)
 
 
+def clinic_time(patient: Patient) -> AbstractContextManager[None]:
+    """Dates as the patient's clinic sees them (a photo's day, the days of the course, dates on pages)."""
+    try:
+        return timezone.override(time_zone(patient.clinic.time_zone))
+    except InputError:
+        return nullcontext()
+
+
 def course_progress(patient: Patient, *, zone: str = "face") -> CourseProgress:
-    """The measured-vs-expected course of ``patient`` over the active plan (``zone`` of the face)."""
+    """The measured-vs-expected course of ``patient`` over the active plan (``zone`` of the face).
+
+    Days are counted in the clinic's time zone.
+    """
+    with clinic_time(patient):
+        return _course_progress(patient, zone=zone)
+
+
+def _course_progress(patient: Patient, *, zone: str) -> CourseProgress:
     plan = patient.plans.filter(active=True).first()
     if plan is None:
         return CourseProgress(plan=None, first_session=None, view=None, reason=NO_PLAN)

@@ -25,7 +25,7 @@ from dermadelta.clinic.front.forms.photos import CaptureForm, PhotoUploadForm
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.access import get_patient, get_record, visible
 from dermadelta.clinic.records.choices import JobStatus
-from dermadelta.clinic.records.course_progress import baseline_of
+from dermadelta.clinic.records.course_progress import baseline_of, clinic_time
 from dermadelta.clinic.records.models import Comparison, Patient, Photo
 
 PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -118,39 +118,43 @@ def photo_upload(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 def photo_capture(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The camera page: live video with the baseline photo of the view overlaid to match the framing."""
     patient = get_patient(request, actor, pk)
-    choice = CaptureForm(request.GET or None)
-    view = choice.chosen_view()
-    upload_form = PhotoUploadForm(initial={"view": view}, patient=patient)
-    context = {
-        "patient": patient,
-        "choice": choice,
-        "view": view,
-        "baseline": baseline_of(patient, view),
-        "form": upload_form,
-        "upload_url": reverse("photo_upload", args=[patient.pk]),
-    }
-    return render(request, "front/photos/capture.html", context)
+    with clinic_time(patient):
+        choice = CaptureForm(request.GET or None)
+        view = choice.chosen_view()
+        upload_form = PhotoUploadForm(initial={"view": view}, patient=patient)
+        context = {
+            "patient": patient,
+            "choice": choice,
+            "view": view,
+            "baseline": baseline_of(patient, view),
+            "form": upload_form,
+            "upload_url": reverse("photo_upload", args=[patient.pk]),
+        }
+        return render(request, "front/photos/capture.html", context)
 
 
 @member_required
 def photo_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     photo = get_record(request, actor, Photo, pk)
-    comparisons = visible(actor, Comparison).filter(Q(before=photo) | Q(after=photo)).select_related("before", "after")
-    others = []
-    if actor.is_staff_member:
-        others = [
-            p
-            for p in photo.patient.photos.filter(view=photo.view).exclude(pk=photo.pk).select_related("session")
-            if p.usable
-        ]
-    context = {
-        "photo": photo,
-        "patient": photo.patient,
-        "status": _status_context(photo, actor),
-        "comparisons": list(comparisons),
-        "others": others,
-    }
-    return render(request, "front/photos/detail.html", context)
+    with clinic_time(photo.patient):
+        comparisons = (
+            visible(actor, Comparison).filter(Q(before=photo) | Q(after=photo)).select_related("before", "after")
+        )
+        others = []
+        if actor.is_staff_member:
+            others = [
+                p
+                for p in photo.patient.photos.filter(view=photo.view).exclude(pk=photo.pk).select_related("session")
+                if p.usable
+            ]
+        context = {
+            "photo": photo,
+            "patient": photo.patient,
+            "status": _status_context(photo, actor),
+            "comparisons": list(comparisons),
+            "others": others,
+        }
+        return render(request, "front/photos/detail.html", context)
 
 
 @member_required
