@@ -45,8 +45,6 @@ class ViewerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["metric"].choices = list(metrics)  # type: ignore[attr-defined]
         self.fields["zone"].choices = list(zones)  # type: ignore[attr-defined]
-        self.fields["metric"].widget.attrs["data-picker"] = "metric"
-        self.fields["zone"].widget.attrs["data-picker"] = "zone"
 
     def chosen(self, name: str, default: str) -> str:
         """The valid value asked for in ``name``, else ``default`` (a bad value is not an error here)."""
