@@ -84,9 +84,11 @@ def test_it_refuses_to_record_a_consent_twice(as_alice, patient):
 
 
 def test_it_refuses_a_kind_of_consent_that_does_not_exist(as_alice, patient):
-    for data in ({"kind": "everything"}, {}, {"kind": "<script>x</script>"}, {"kind": "marketing", "note": "n" * 301}):
+    for data in ({"kind": "everything"}, {}, {"kind": "<script>x</script>"}, {"kind": ["marketing", "nonsense"]}):
         response = as_alice.post(grant_url(patient), data, follow=True)
         assert "Choose which consent to record" in response.content.decode()
+    response = as_alice.post(grant_url(patient), {"kind": "marketing", "note": "n" * 301}, follow=True)
+    assert "The note was not saved: Ensure this value has at most 300 characters" in response.content.decode()
     assert patient.consents.count() == 2
     assert not AuditEntry.objects.filter(action=AuditAction.CREATE).exists()
 

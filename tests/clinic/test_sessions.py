@@ -115,7 +115,7 @@ def test_it_prefills_the_session_asked_for(as_alice, patient, plan):
 
     assert 'name="number" value="1"' in page and 'name="depth_left_cheek" value="1.0"' in page
 
-    for hostile in ("abc", "-1", "0", "100000000000000000000"):
+    for hostile in ("abc", "-1", "0", "100000000000000000000", "²", "1.5", "1000"):
         assert 'name="number" value="1"' in as_alice.get(new_url(patient), {"number": hostile}).content.decode()
 
 

@@ -187,7 +187,10 @@ def consent_grant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     form = ConsentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose which consent to record: treatment, photography or marketing.")
+        if "kind" in form.errors:
+            messages.error(request, "Choose which consent to record: treatment, photography or marketing.")
+        else:
+            messages.error(request, f"The note was not saved: {' '.join(str(e) for e in form.errors.get('note', []))}")
         return redirect(_consents_url(patient))
     kind = ConsentKind(form.cleaned_data["kind"])
     try:

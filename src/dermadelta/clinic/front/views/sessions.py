@@ -28,8 +28,8 @@ from dermadelta.protocol.rulebook import load_rulebook
 
 def _asked_number(request: HttpRequest, patient: Patient) -> int:
     """The session number to chart: ``?number=`` when it is a sensible one, else the next after those charted."""
-    asked = request.GET.get("number", "")
-    if asked.isdigit() and 1 <= int(asked) <= MAX_SESSION_NUMBER:
+    asked = request.GET.get("number", "")[:3]
+    if asked.isascii() and asked.isdigit() and 1 <= int(asked) <= MAX_SESSION_NUMBER:
         return int(asked)
     highest = patient.sessions.aggregate(highest=Max("number"))["highest"] or 0
     return min(highest + 1, MAX_SESSION_NUMBER)
