@@ -133,10 +133,17 @@ def test_it_refuses_what_is_not_a_photo(data, message):
         decode(data)
 
 
-def test_it_refuses_a_truncated_jpeg():
-    data = _encode(_pattern(), "JPEG")
+@pytest.mark.parametrize("lenient_elsewhere", [False, True], ids=["pillow-default", "after-weasyprint-import"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_it_refuses_a_truncated_file(fmt, lenient_elsewhere, monkeypatch):
+    from PIL import ImageFile
+
+    # WeasyPrint turns Pillow's process-wide leniency on when imported (as in the clinic's worker).
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", lenient_elsewhere)
+    data = _encode(_pattern(), fmt)
     with pytest.raises(InputError, match="truncated|unreadable"):
         decode(data[: len(data) // 2])
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is lenient_elsewhere  # left as the caller had it
 
 
 def _png_header_only(width: int, height: int) -> bytes:

@@ -8,14 +8,17 @@ hold as RGB. HEIC/HEIF come through the ``pillow-heif`` plugin.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from dermadelta.errors import InputError
 
@@ -153,6 +156,26 @@ def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS, name: st
     name = name or label
     if not data:
         raise InputError(f"{name}: empty file")
+    with _strict_pillow():
+        return _decode(data, name, max_pixels)
+
+
+@contextmanager
+def _strict_pillow() -> Iterator[None]:
+    """Refuse truncated files while decoding, whatever another library set.
+
+    WeasyPrint switches Pillow's process-wide ``LOAD_TRUNCATED_IMAGES`` on when it is
+    imported; a photo padded with grey would then be measured as if it were whole.
+    """
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+def _decode(data: bytes, name: str, max_pixels: int) -> Decoded:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -161,7 +184,7 @@ def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS, name: st
             raise InputError(f"{name}: not an image (or an unsupported format)") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise InputError(f"{name}: image claims too many pixels (limit {max_pixels})") from None
-        except (OSError, ValueError, SyntaxError) as error:
+        except (OSError, ValueError, SyntaxError, struct.error) as error:
             raise InputError(f"{name}: unreadable image ({error})") from None
     with image:
         fmt = (image.format or "").upper()
@@ -172,9 +195,9 @@ def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS, name: st
             raise InputError(f"{name}: {width}x{height} is more than the {max_pixels} pixel limit")
         if image.mode in _GRAYSCALE_MODES or (image.mode == "P" and _palette_is_gray(image)):
             raise InputError(f"{name}: grayscale photo; colour is needed to measure skin")
-        orientation, summary = _exif_summary(image)
-        sixteen_bit = fmt in {"PNG", "TIFF"} and _is_16bit(image, data)
-        try:
+        try:  # reading EXIF may already read (and miss) the pixel data
+            orientation, summary = _exif_summary(image)
+            sixteen_bit = fmt in {"PNG", "TIFF"} and _is_16bit(image, data)
             if sixteen_bit:
                 rgb = _decode_16bit(data, name)
                 icc_converted = False
@@ -186,7 +209,7 @@ def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS, name: st
                 image.load()
                 converted, icc_converted = _to_srgb(image)
                 rgb = _to_float(np.asarray(converted))
-        except (OSError, ValueError, SyntaxError) as error:
+        except (OSError, ValueError, SyntaxError, struct.error) as error:
             raise InputError(f"{name}: truncated or corrupt image data ({error})") from None
     rgb = apply_orientation(rgb, orientation)
     if min(rgb.shape[:2]) < MIN_SIDE_PX:
