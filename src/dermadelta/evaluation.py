@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -224,7 +225,9 @@ def run(plan: Plan) -> Results:
     start = time.perf_counter()
     compare_jobs, registration_jobs = _jobs(plan)
     results = Results(plan=plan)
-    with ProcessPoolExecutor(max_workers=plan.workers) as pool:
+    # Spawned, not forked: a fork copies locks that other threads of the caller hold
+    # (a test's browser driver, a database connection) and the child can hang on them.
+    with ProcessPoolExecutor(max_workers=plan.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         registration = pool.map(_registration_job, registration_jobs)
         for outcome in pool.map(_compare_job, compare_jobs):
             {"repeat": results.repeat, "null": results.null_pairs, "detection": results.detection}[

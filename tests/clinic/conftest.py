@@ -26,6 +26,12 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings: Any) -> None:
+    """Test accounts need no slow password hashing (the real hasher costs seconds a test here)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def private_media(settings: Any, tmp_path: Any) -> Any:
     """Each test stores its photos in a folder of its own."""
     settings.STORAGES = {

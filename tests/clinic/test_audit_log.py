@@ -20,11 +20,6 @@ from dermadelta.clinic.records.models import Patient
 URL = reverse("audit_log")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """The accounts of these tests need no strong hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _rows(response: Any) -> list[str]:
     """The table rows of the entries shown."""

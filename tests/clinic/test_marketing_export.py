@@ -25,11 +25,6 @@ PAGE = reverse("marketing_export")
 ZIP = reverse("marketing_zip")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """The accounts of these tests need no strong hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def camera_jpeg(colour: tuple[int, int, int]) -> bytes:
     """A small JPEG as a camera writes it: make, owner's name and a GPS position in its EXIF."""

@@ -32,11 +32,6 @@ URL = reverse("portal")
 CHEEKS = ("left_cheek", "right_cheek")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """The accounts of these tests need no strong hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _today(patient: Patient) -> dt.date:
     return timezone.localdate(timezone=time_zone(patient.clinic.time_zone))

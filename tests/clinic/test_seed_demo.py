@@ -31,12 +31,6 @@ from dermadelta.clinic.records.models import (
 from dermadelta.protocol.calendar import time_zone
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """The accounts of these tests need no strong hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def data_dir(settings: Any, tmp_path: Path) -> Path:
     settings.DATA_DIR = tmp_path / "data"
