@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
+import time
 from collections.abc import Sequence
 
 SETTINGS = "dermadelta.clinic.settings"
@@ -77,25 +76,13 @@ def run_start(args: argparse.Namespace) -> int:
     django_command(["migrate", "--no-input", "-v", "0"])
     django_command(["collectstatic", "--no-input", "-v", "0"])
     django_command(["seed_demo"])
-    me = [sys.executable, "-m", "dermadelta.cli"]
-    worker = subprocess.Popen([*me, "worker"])
-    server = subprocess.Popen([*me, "serve", "--host", args.host, "--port", str(args.port)])
-    print(f"\ndermadelta is running at http://{args.host}:{args.port}/  (Ctrl-C stops it)\n", flush=True)
-    try:
-        while server.poll() is None and worker.poll() is None:
-            try:
-                server.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for process in (server, worker):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in (server, worker):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    from dermadelta.clinic.running import web_and_worker
+
+    with web_and_worker(args.host, args.port) as running:
+        print(f"\ndermadelta is running at {running.url}/  (Ctrl-C stops it)\n", flush=True)
+        try:
+            while running.alive():
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
     return 0

@@ -1,0 +1,95 @@
+"""The web server and one background worker as child processes, started and stopped together.
+
+``dermadelta start`` runs them until Ctrl-C; the browser tests and the screenshot
+script run them around their own work, exactly as a clinic runs them.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+STOP_TIMEOUT_S = 15
+
+
+@dataclass(frozen=True)
+class Running:
+    url: str
+    server: subprocess.Popen[bytes]
+    worker: subprocess.Popen[bytes]
+
+    def alive(self) -> bool:
+        return self.server.poll() is None and self.worker.poll() is None
+
+
+@contextmanager
+def web_and_worker(
+    host: str,
+    port: int,
+    *,
+    web_workers: int = 2,
+    env: Mapping[str, str] | None = None,
+    log_dir: Path | None = None,
+    ready_timeout_s: float = 60,
+) -> Iterator[Running]:
+    """Start ``dermadelta serve`` and ``dermadelta worker``; yield once the server answers; stop both.
+
+    Output goes to ``log_dir/server.log`` and ``log_dir/worker.log`` when given, else to
+    this process's own output.
+    """
+    me = [sys.executable, "-m", "dermadelta.cli"]
+    child_env = None if env is None else dict(env)
+    with ExitStack() as stack:
+
+        def spawn(name: str, args: list[str]) -> subprocess.Popen[bytes]:
+            log = None if log_dir is None else stack.enter_context(open(log_dir / f"{name}.log", "wb"))
+            stderr = None if log is None else subprocess.STDOUT
+            return subprocess.Popen([*me, *args], env=child_env, stdout=log, stderr=stderr)
+
+        worker = spawn("worker", ["worker"])
+        server = spawn("server", ["serve", "--host", host, "--port", str(port), "--workers", str(web_workers)])
+        running = Running(url=f"http://{host}:{port}", server=server, worker=worker)
+        try:
+            _wait_until_up(running, ready_timeout_s)
+            yield running
+        finally:
+            _stop(server, worker)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on now (for a server started right after)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(running: Running, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not running.alive():
+            raise RuntimeError("the web server or the worker exited while starting (see its output)")
+        try:
+            with urllib.request.urlopen(f"{running.url}/login/", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"the web server did not answer at {running.url} within {timeout_s:.0f} s")
+
+
+def _stop(*processes: subprocess.Popen[bytes]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
