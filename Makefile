@@ -31,6 +31,9 @@ eval: install
 bench: install
 	$(VENV)/bin/python -m dermadelta.benchmark --out docs/PERFORMANCE.md
 
+screenshots: install
+	$(PY) scripts/screenshots.py docs/screenshots
+
 lint: install
 	$(VENV)/bin/ruff check src tests
 
