@@ -193,5 +193,19 @@ def test_it_is_read_only(as_bob, entries, patient):
         entry.save()
     with pytest.raises(AppendOnlyError):
         entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).update(detail="rewritten in bulk")
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(patient=patient).delete()
     entry.refresh_from_db()
     assert entry.detail == "riverside-view-pat"
+    assert AuditEntry.objects.filter(patient=patient).exists()
+
+
+def test_it_keeps_the_entries_of_a_deleted_account_under_its_name(entries, alice):
+    written = AuditEntry.objects.filter(user=alice).count()
+    assert written > 0
+
+    alice.delete()
+
+    assert AuditEntry.objects.filter(user=None, username="alice").count() >= written

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class AuditAction(models.TextChoices):
@@ -23,6 +24,29 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
+UNLINKABLE = frozenset({"user", "clinic", "patient"})
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    def of_clinic(self, clinic: Any) -> AuditQuerySet:
+        """The clinic's entries: about its records, and its own staff's and patients' about no clinic (sign-ins).
+
+        An entry about another clinic's records never shows, whoever wrote it.
+        """
+        own_people = Q(user__membership__clinic=clinic) | Q(user__patient__clinic=clinic)
+        return self.filter(Q(clinic=clinic) | (Q(clinic__isnull=True) & own_people))
+
+    # Bulk changes would bypass the model's own guards below. The one exception is
+    # unlinking a deleted account or record (on_delete=SET_NULL); the entry keeps its text.
+    def update(self, **kwargs: Any) -> int:
+        if kwargs and all(name in UNLINKABLE and value is None for name, value in kwargs.items()):
+            return super().update(**kwargs)
+        raise AppendOnlyError("audit entries cannot be changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit entries cannot be deleted")
+
+
 class AuditEntry(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     # The account may be deleted later; the entry keeps its name.
@@ -36,6 +60,8 @@ class AuditEntry(models.Model):
     detail = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

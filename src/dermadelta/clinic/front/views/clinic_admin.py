@@ -6,29 +6,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dermadelta.clinic.accounts.access import Actor, admin_required
-from dermadelta.clinic.accounts.models import Clinic
 from dermadelta.clinic.audit.models import AuditEntry
 from dermadelta.clinic.front.forms.clinic_admin import AuditFilterForm
 from dermadelta.clinic.records.marketing import export_summary, export_zip
 from dermadelta.protocol.calendar import time_zone
 
 AUDIT_PAGE_SIZE = 50
-
-
-def clinic_audit_entries(clinic: Clinic) -> QuerySet[AuditEntry]:
-    """The clinic's entries: about its records, and those of its own staff and patients about no clinic (sign-ins).
-
-    An entry about another clinic's records never shows, whoever wrote it.
-    """
-    own_people = Q(user__membership__clinic=clinic) | Q(user__patient__clinic=clinic)
-    return AuditEntry.objects.filter(Q(clinic=clinic) | (Q(clinic__isnull=True) & own_people)).order_by("-at", "-id")
 
 
 def _filtered(entries: QuerySet[AuditEntry], form: AuditFilterForm) -> QuerySet[AuditEntry]:
@@ -48,7 +38,7 @@ def _filtered(entries: QuerySet[AuditEntry], form: AuditFilterForm) -> QuerySet[
 def audit_log(request: HttpRequest, actor: Actor) -> HttpResponse:
     assert actor.clinic is not None
     form = AuditFilterForm(request.GET)
-    entries = _filtered(clinic_audit_entries(actor.clinic), form).select_related("patient")
+    entries = _filtered(AuditEntry.objects.of_clinic(actor.clinic), form).select_related("patient")
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
