@@ -184,6 +184,16 @@ def test_it_refuses_a_chart_that_breaks_the_rules_and_says_why(as_alice, patient
     assert not TreatmentSession.objects.exists()
 
 
+def test_it_refuses_a_session_number_the_patient_already_has(as_alice, patient):
+    assert post(as_alice, patient, number="1").status_code == 302
+
+    response = post(as_alice, patient, number="1", notes="Second try")
+
+    assert response.status_code == 400
+    assert "already has a session with this number" in response.content.decode()
+    assert TreatmentSession.objects.filter(patient=patient).count() == 1
+
+
 def test_it_ignores_a_zone_that_does_not_exist(as_alice, patient):
     post(as_alice, patient, depth_moon="1.0", **{"depths": '{"moon": 1}'})
 

@@ -169,6 +169,13 @@ class TreatmentSession(models.Model):
 
     class Meta:
         ordering = ["on", "number", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "number"],
+                name="one_session_per_number",
+                violation_error_message="This patient already has a session with this number: give the next one.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Session {self.number} on {self.on}"
