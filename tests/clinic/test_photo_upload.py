@@ -261,7 +261,11 @@ def test_the_results_of_an_upload_list_only_this_patients_photos(as_alice, patie
     )
     url = reverse("photo_upload", args=[patient.pk])
 
-    page = as_alice.get(url, {"photos": f"{theirs.saved[0].pk},abc,-1,99999999999999999999"}).content.decode()
+    hostile = f"{theirs.saved[0].pk},abc,-1,99999999999999999999,\u00b2,\u0663"  # superscript two, Arabic three
+    response = as_alice.get(url, {"photos": hostile})
+    page = response.content.decode()
+
+    assert response.status_code == 200
 
     assert reverse("photo_status", args=[theirs.saved[0].pk]) not in page
     assert "Nothing uploaded yet" in page

@@ -9,6 +9,7 @@ without metadata (never the original file).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,7 +47,8 @@ def _uploaded_html(request: HttpRequest, photo: Photo, actor: Actor) -> str:
 
 def _uploaded_ids(raw: str) -> list[int]:
     """The photo ids named in the results-of-upload address (anything else is ignored)."""
-    ids = [int(part) for part in raw.split(",") if part.strip().isdigit() and len(part.strip()) < 12]
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    ids = [int(part) for part in (p.strip() for p in raw.split(",")) if re.fullmatch(r"[0-9]{1,11}", part)]
     return ids[: settings.MAX_PHOTOS_PER_UPLOAD]
 
 
