@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from dermadelta.clinic.records.actions import active_plan
 from dermadelta.clinic.records.models import Patient, TreatmentPlan, TreatmentSession
+from dermadelta.clinic.records.schedule import planned_sessions
 from dermadelta.protocol.care import CareItem, SessionCare, session_care
 from dermadelta.protocol.rulebook import DepthBand, RuleBook, Timeline, load_rulebook
 
@@ -41,7 +41,7 @@ def _state(first: dt.date, last: dt.date, today: dt.date) -> str:
 
 
 @dataclass(frozen=True)
-class PlannedSession:
+class PlanStep:
     """One session of the active plan and whether it has been charted."""
 
     number: int
@@ -120,7 +120,7 @@ class ThisWeek:
 
     today: dt.date
     plan: TreatmentPlan | None
-    sessions: tuple[PlannedSession, ...]
+    sessions: tuple[PlanStep, ...]
     next_session: NextSession | None
     timeline: HealingTimeline | None
     aftercare: Checklist | None
@@ -140,46 +140,30 @@ def latest_session(patient: Patient, today: dt.date) -> TreatmentSession | None:
     return patient.sessions.filter(on__lte=today).order_by("-on", "-number", "-id").first()
 
 
-def planned_sessions(patient: Patient, today: dt.date) -> tuple[PlannedSession, ...]:
+def plan_steps(patient: Patient, today: dt.date) -> tuple[PlanStep, ...]:
     """The active plan's sessions, each marked charted or not, and the next one to come."""
     plan = active_plan(patient)
     if plan is None:
         return ()
     charted = set(patient.sessions.filter(plan=plan).values_list("number", flat=True))
-    rows = _plan_rows(plan)
-    upcoming = [row for row in rows if row["number"] not in charted and row["date"] >= today]
-    next_number = upcoming[0]["number"] if upcoming else None
+    rows = planned_sessions(plan)
+    upcoming = [row for row in rows if row.number not in charted and row.date >= today]
+    next_number = upcoming[0].number if upcoming else None
     return tuple(
-        PlannedSession(
-            number=row["number"],
-            date=row["date"],
-            max_depth_mm=row["max_depth_mm"],
-            charted=row["number"] in charted,
-            is_next=row["number"] == next_number,
+        PlanStep(
+            number=row.number,
+            date=row.date,
+            max_depth_mm=row.max_depth_mm,
+            charted=row.number in charted,
+            is_next=row.number == next_number,
         )
         for row in rows
     )
 
 
-def _plan_rows(plan: TreatmentPlan) -> list[dict[str, Any]]:
-    rows = []
-    for session in plan.plan.get("sessions", []):
-        try:
-            rows.append(
-                {
-                    "number": int(session["number"]),
-                    "date": dt.date.fromisoformat(session["date"]),
-                    "max_depth_mm": float(session.get("max_depth_mm", 0.0)),
-                }
-            )
-        except (KeyError, TypeError, ValueError):
-            continue  # a malformed snapshot row is left out, never a crash on the patient's page
-    return sorted(rows, key=lambda row: (row["date"], row["number"]))
-
-
 def next_session(patient: Patient, today: dt.date) -> NextSession | None:
     """The active plan's next session not yet charted, on or after ``today``."""
-    for row in planned_sessions(patient, today):
+    for row in plan_steps(patient, today):
         if row.is_next:
             return NextSession(row.number, row.date, (row.date - today).days, row.max_depth_mm)
     return None
@@ -313,7 +297,7 @@ def this_week(patient: Patient, today: dt.date) -> ThisWeek:
     return ThisWeek(
         today=today,
         plan=plan,
-        sessions=planned_sessions(patient, today),
+        sessions=plan_steps(patient, today),
         next_session=next_session(patient, today),
         timeline=healing_timeline(patient, today, rules=book),
         aftercare=aftercare(patient, today, rules=book),

@@ -70,6 +70,10 @@ class PlannedSession:
     date: dt.date
     depths: Mapping[str, float] = field(default_factory=dict)
 
+    @property
+    def max_depth_mm(self) -> float:
+        return max(self.depths.values(), default=0.0)
+
 
 def planned_sessions(plan: TreatmentPlan) -> list[PlannedSession]:
     """The sessions of ``plan``'s snapshot in date order; a malformed row is left out, never a crash."""

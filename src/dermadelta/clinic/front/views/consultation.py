@@ -8,18 +8,16 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from dermadelta.clinic.accounts.access import Actor, member_required, staff_required
-from dermadelta.clinic.accounts.models import Clinic
 from dermadelta.clinic.audit.models import AuditAction
 from dermadelta.clinic.front.forms.consultation import ConsultationForm, PlanForm
 from dermadelta.clinic.records import actions, care
 from dermadelta.clinic.records.access import get_patient, get_record
 from dermadelta.clinic.records.choices import ConsentKind, Verdict
 from dermadelta.clinic.records.models import Consultation, TreatmentPlan
+from dermadelta.clinic.records.schedule import clinic_today
 from dermadelta.errors import InputError
-from dermadelta.protocol.calendar import time_zone
 from dermadelta.protocol.rulebook import RuleBook, load_rulebook
 
 #: What each verdict means, in plain words, for the consultation page.
@@ -29,15 +27,6 @@ VERDICT_WORDS = {
     Verdict.DEFER: "Not yet: treatment has to wait.",
     Verdict.REFER: "Do not treat: the patient needs a physician's assessment first.",
 }
-
-
-def clinic_today(clinic: Clinic | None) -> dt.date:
-    """Today in the clinic's time zone (a consultation late in the evening is still today there)."""
-    try:
-        zone = time_zone(clinic.time_zone) if clinic is not None else None
-    except InputError:
-        zone = None
-    return timezone.localdate(timezone=zone)
 
 
 def _action_errors(form: Any, error: actions.ActionError) -> None:
