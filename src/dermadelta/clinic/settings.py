@@ -1,7 +1,8 @@
 """Django settings: embedded defaults on one machine, everything else from the environment.
 
 Defaults: SQLite and photos in ``DERMADELTA_DATA_DIR`` (``./var``), the
-database-backed task worker, no debug. Every variable is read through
+database-backed task worker, no debug; PostgreSQL, Redis workers and S3 storage
+by configuration (:mod:`dermadelta.clinic.infrastructure`). Every variable is read through
 :mod:`dermadelta.clinic.env`, which refuses malformed values at start-up.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dermadelta.clinic.env import env_bool, env_int, env_list, env_path, env_str, secret_key
+from dermadelta.clinic.infrastructure import database, photo_storage, redis_url
 
 DATA_DIR = env_path("DERMADELTA_DATA_DIR", Path.cwd() / "var")
 DEBUG = env_bool("DERMADELTA_DEBUG", False)
@@ -62,35 +64,23 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DATA_DIR / "dermadelta.sqlite3",
-        # The web server and the worker write at the same time: wait for the lock
-        # instead of failing, and let readers go on while one process writes.
-        "OPTIONS": {
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-    }
-}
+DATABASES = {"default": database(DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("DERMADELTA_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
+# The task queue: the database-backed worker by default, Redis (RQ) workers on many
+# machines when DERMADELTA_REDIS_URL is set.
+REDIS_URL = redis_url()
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
-# Photos are private: stored outside any static or public URL, served only by views
-# that check who is asking.
+# Photos are private: stored outside any static or public URL (a local folder or a
+# private bucket), served only by views that check who is asking.
 STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "media"), "base_url": "/never-served/"},
-    },
+    "default": photo_storage(DATA_DIR),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 STATIC_URL = "/static/"
