@@ -37,6 +37,9 @@ class Patient(models.Model):
     )
     notes = models.TextField(blank=True)
     simulated = models.BooleanField(default=False, help_text="A demo record built from simulated photos")
+    # SHA-256 of the secret in the patient's calendar feed address; empty when no feed
+    # exists or it was revoked. The secret itself is shown once and never stored.
+    calendar_feed_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -235,6 +238,7 @@ class Photo(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last took the job")
     failure = models.TextField(blank=True, help_text="Why the last analysis failed")
     quality = models.CharField(max_length=10, choices=QualityVerdict.choices, blank=True)
     analysis = models.JSONField(null=True, blank=True, help_text="dermadelta.analyze/1")
@@ -272,6 +276,7 @@ class Comparison(models.Model):
     after = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last took the job")
     failure = models.TextField(blank=True)
     result = models.JSONField(null=True, blank=True, help_text="dermadelta.compare/1")
     visuals = models.JSONField(default=dict, blank=True, help_text="name: stored file of the aligned photos and maps")
