@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OUT := out
 
-.PHONY: install run demo test eval bench lint typecheck screenshots clean
+.PHONY: install run demo test test-postgres eval bench lint typecheck screenshots clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ demo: install
 
 test: install
 	$(VENV)/bin/pytest -q -n 2 -m "not slow"
+
+# The same suite on a throwaway PostgreSQL server (the database of a multi-user clinic).
+test-postgres: install
+	scripts/with-postgres $(VENV)/bin/pytest -q -n 2 -m "not slow"
 
 eval: install
 	$(VENV)/bin/python -m dermadelta.evaluation --out docs/MEASUREMENT.md
