@@ -11,7 +11,6 @@ the simulated demo patient.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -20,32 +19,20 @@ CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1280, "height": 900}
 
 
-def _seed(data_dir: Path) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-    """Seed the demo clinic; return the sign-in details by role and the pages to photograph."""
-    os.environ["DERMADELTA_DATA_DIR"] = str(data_dir)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dermadelta.clinic.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def _pages(patient_id: int) -> dict[str, str]:
+    """The pages to photograph, by file name (the database is the seeded demo's)."""
     from django.urls import reverse
 
     from dermadelta.clinic.records.choices import JobStatus
-    from dermadelta.clinic.records.demo import ACCOUNTS, logins_path, read_logins
     from dermadelta.clinic.records.models import Comparison, Patient
 
-    call_command("migrate", "--no-input", "-v", "0")
-    call_command("collectstatic", "--no-input", "-v", "0")
-    call_command("seed_demo")
-    passwords = read_logins(logins_path())
-    logins = {role: (username, passwords[username]) for role, username, _, _ in ACCOUNTS}
-    patient = Patient.objects.get(user__username=logins["patient"][0])
+    patient = Patient.objects.get(pk=patient_id)
     comparison = Comparison.objects.filter(patient=patient, status=JobStatus.DONE).order_by("-pk").first()
     plan = patient.plans.order_by("-pk").first()
     session = patient.sessions.order_by("-number").first()
     if comparison is None or plan is None or session is None:
         raise SystemExit("the demo clinic has no finished comparison, plan or session to show")
-    pages = {
+    return {
         "clinic_dashboard": reverse("dashboard"),
         "clinic_patients": reverse("patients"),
         "clinic_patient": reverse("patient", kwargs={"pk": patient.pk}),
@@ -56,7 +43,6 @@ def _seed(data_dir: Path) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
         "clinic_audit_log": reverse("audit_log"),
         "clinic_portal": reverse("portal"),
     }
-    return logins, pages
 
 
 ROLE_OF_PAGE = {"clinic_audit_log": "admin", "clinic_portal": "patient"}
@@ -97,12 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dermadelta-screenshots-") as folder:
         data_dir = Path(folder)
-        logins, pages = _seed(data_dir)
-        from dermadelta.clinic.running import free_port, web_and_worker
+        from dermadelta.clinic.running import demo_in, free_port, web_and_worker
 
+        demo = demo_in(data_dir)
+        pages = _pages(demo.patient_id)
         (data_dir / "logs").mkdir()
         with web_and_worker("127.0.0.1", free_port(), web_workers=1, log_dir=data_dir / "logs") as running:
-            for path in _shoot(running.url, logins, pages, args.out):
+            for path in _shoot(running.url, demo.logins, pages, args.out):
                 print(path)
     return 0
 

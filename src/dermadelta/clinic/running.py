@@ -1,11 +1,13 @@
 """The web server and one background worker as child processes, started and stopped together.
 
-``dermadelta start`` runs them until Ctrl-C; the browser tests and the screenshot
-script run them around their own work, exactly as a clinic runs them.
+``dermadelta start`` runs them until Ctrl-C; the browser tests, the screenshot
+script and the load benchmark run them around their own work, exactly as a clinic
+runs them (the last two on a demo clinic seeded by :func:`demo_in`).
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -17,6 +19,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STOP_TIMEOUT_S = 15
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A seeded demo clinic: sign-in details by role (user name, password) and the demo patient's id."""
+
+    logins: dict[str, tuple[str, str]]
+    patient_id: int
+
+
+def demo_in(data_dir: Path, *, photos: int | None = None) -> Demo:
+    """Point this process at ``data_dir``, migrate, collect static files and seed the demo clinic there."""
+    os.environ["DERMADELTA_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "dermadelta.clinic.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from dermadelta.clinic.records.demo import ACCOUNTS, logins_path, read_logins
+    from dermadelta.clinic.records.models import Patient
+
+    call_command("migrate", "--no-input", "-v", "0")
+    call_command("collectstatic", "--no-input", "-v", "0")
+    call_command("seed_demo", *([] if photos is None else ["--photos", str(photos)]))
+    passwords = read_logins(logins_path())
+    logins = {role: (username, passwords[username]) for role, username, _, _ in ACCOUNTS}
+    return Demo(logins=logins, patient_id=Patient.objects.get(user__username=logins["patient"][0]).pk)
 
 
 @dataclass(frozen=True)
