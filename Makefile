@@ -33,7 +33,11 @@ eval: install
 	$(VENV)/bin/python -m dermadelta.evaluation --out docs/MEASUREMENT.md
 
 bench: install
-	$(VENV)/bin/python -m dermadelta.benchmark --out docs/PERFORMANCE.md
+	$(PY) -m dermadelta.benchmark --out docs/PERFORMANCE.md
+	mkdir -p $(OUT)/bench
+	$(PY) -m dermadelta.clinic.loadbench --json $(OUT)/bench/load-1-sqlite.json
+	scripts/with-postgres $(PY) -m dermadelta.clinic.loadbench --json $(OUT)/bench/load-2-postgresql.json
+	$(PY) -m dermadelta.clinic.benchreport $(OUT)/bench docs/PERFORMANCE.md
 
 screenshots: install
 	$(PY) scripts/screenshots.py docs/screenshots
