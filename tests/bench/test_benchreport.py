@@ -1,0 +1,50 @@
+"""The scale-out section of the performance document is replaced, never duplicated, and the rest is kept."""
+
+from __future__ import annotations
+
+import json
+
+from dermadelta.clinic import benchreport
+
+RUN = {
+    "database": "SQLite",
+    "seconds": 15,
+    "connections": 4,
+    "loads": [
+        {
+            "page": "dashboard",
+            "requests": 300,
+            "seconds": 15.0,
+            "requests_per_second": 20.0,
+            "p50_ms": 180.0,
+            "p95_ms": 260.4,
+            "p99_ms": 300.9,
+            "errors": 0,
+        }
+    ],
+}
+
+
+def test_it_replaces_its_own_section_and_keeps_the_imaging_figures(tmp_path):
+    figures = tmp_path / "bench"
+    figures.mkdir()
+    (figures / "load-1-sqlite.json").write_text(json.dumps(RUN))
+    document = tmp_path / "PERFORMANCE.md"
+    document.write_text("# Performance\n\n| stage | median |\n")
+
+    benchreport.write(figures, document)
+    benchreport.write(figures, document)
+
+    text = document.read_text()
+    assert text.startswith("# Performance\n\n| stage | median |")
+    assert text.count(benchreport.MARKER) == 1
+    assert "| SQLite | dashboard | 20.0 | 180 | 260 | 301 | 300 | 0 |" in text
+
+
+def test_it_says_so_when_there_are_no_figures(tmp_path):
+    document = tmp_path / "PERFORMANCE.md"
+
+    section = benchreport.write(tmp_path, document)
+
+    assert "No load figures in this run." in section
+    assert document.read_text() == section
