@@ -7,6 +7,7 @@ from dermadelta.clinic.front.views import (
     clinic_admin,
     consultation,
     dashboard,
+    fhir,
     home,
     patients,
     photos,
@@ -27,6 +28,7 @@ urlpatterns = [
     path("patients/<int:pk>/edit/", patients.patient_edit, name="patient_edit"),
     path("patients/<int:pk>/consents/", patients.consent_grant, name="consent_grant"),
     path("consents/<int:pk>/withdraw/", patients.consent_withdraw, name="consent_withdraw"),
+    path("patients/<int:pk>/fhir.json", fhir.patient_fhir, name="patient_fhir"),
     # consultation, screening, plan and care
     path("patients/<int:pk>/consultation/new/", consultation.consultation_new, name="consultation_new"),
     path("consultations/<int:pk>/", consultation.consultation_detail, name="consultation"),
