@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "dermadelta.clinic.audit",
     "dermadelta.clinic.records",
     "dermadelta.clinic.front",
+    "dermadelta.clinic.api",
 ]
 
 MIDDLEWARE = [
