@@ -70,11 +70,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The task queue: the database-backed worker by default, Redis (RQ) workers on many
 # machines when DERMADELTA_REDIS_URL is set.
+#: The longest an RQ job may run before its worker stops it.
+JOB_TIMEOUT_SECONDS = 900
+#: A job still running this long after a worker took it is taken for dead (the worker
+#: was killed) and queued again. Longer than the timeout, so a slow job is never run twice at once.
+JOB_LEASE_SECONDS = env_int("DERMADELTA_JOB_LEASE_SECONDS", JOB_TIMEOUT_SECONDS + 300, minimum=1)
 REDIS_URL = redis_url()
 if REDIS_URL:
-    INSTALLED_APPS.append("django_rq")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": JOB_TIMEOUT_SECONDS}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.set_defaults(handler=run_serve)
 
     worker = subparsers.add_parser("worker", help="run a background worker (photo analysis, comparisons)")
-    worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    worker.add_argument("--batch", action="store_true", help="run what is queued, then exit (RQ: burst mode)")
     worker.set_defaults(handler=run_worker)
 
     manage = subparsers.add_parser("manage", help="Django's management commands (migrate, createsuperuser, ...)")
@@ -52,7 +52,29 @@ def run_manage(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    django_command(["db_worker", "--no-reload", *(["--batch"] if args.batch else [])])
+    """The configured engine's worker, with the sweep that queues again the jobs of workers that died."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from dermadelta.clinic.records.tasks import requeue_stalled, sweep_stalled_jobs
+
+    if args.batch:
+        requeue_stalled()
+    else:
+        # A stalled job is found within a quarter of a lease after its lease ran out.
+        sweep_stalled_jobs(every_s=settings.JOB_LEASE_SECONDS / 4)
+    queues = settings.TASKS["default"]["QUEUES"]
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+        # SimpleWorker runs each job in the worker's own process, as db_worker does: the
+        # measurement models load once per worker, not once per job in a forked child.
+        rq = ["rqworker", "--job-class", "django_tasks_rq.Job", "--worker-class", "rq.SimpleWorker"]
+        django_command([*rq, *(["--burst"] if args.batch else []), *queues])
+    else:
+        db = ["db_worker", "--no-reload", "--queue-name", ",".join(queues)]
+        django_command([*db, *(["--batch"] if args.batch else [])])
     return 0
 
 

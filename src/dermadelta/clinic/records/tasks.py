@@ -3,19 +3,31 @@
 Tasks take primary keys. Each records its progress on the row (queued, running,
 done, failed with the reason) so that the page can show it and a failed job can
 be retried; an unexpected error is also raised, so the worker logs its traceback.
+
+The row, not the queue, decides whether a job runs: a worker claims it by an
+atomic update (queued, or running under a claim older than the lease), so a
+duplicate delivery never analyses twice and a done job never runs again. A
+worker killed mid-job leaves its row running; :func:`requeue_stalled`, run by
+every worker now and then, queues such a job again once its lease has run out.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
+import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db import transaction
-from django.db.models import F
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import Task
 
 from dermadelta.clinic.records.choices import JobStatus
 from dermadelta.clinic.records.models import Comparison, Photo
@@ -24,18 +36,52 @@ from dermadelta.errors import InputError
 log = logging.getLogger(__name__)
 J = TypeVar("J", Photo, Comparison)
 
+#: A job whose worker died this many times is failed instead of queued again (a photo
+#: that kills the worker, say by running it out of memory, must not do so for ever).
+MAX_ATTEMPTS = 3
+
+
+def _stale_claim(now: dt.datetime) -> Q:
+    """Running, but claimed longer ago than the lease (or before claims were recorded): its worker is gone."""
+    expired = now - dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    return Q(status=JobStatus.RUNNING) & (Q(claimed_at__lt=expired) | Q(claimed_at__isnull=True))
+
+
+def _claim(model: type[J], pk: int) -> J | None:
+    """Take the job if nobody holds it: queued (new or retried), or running under a stale claim."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = (
+            model.objects.filter(pk=pk)
+            .filter(Q(status=JobStatus.QUEUED) | _stale_claim(now))
+            .update(status=JobStatus.RUNNING, attempts=F("attempts") + 1, claimed_at=now)
+        )
+        if not claimed:
+            return None  # deleted, done, failed and not retried, or running elsewhere
+        job = model.objects.get(pk=pk)
+    log.info("%s claimed by %s (attempt %d)", job, _worker_label(), job.attempts)
+    return job
+
+
+def _worker_label() -> str:
+    return f"{socket.gethostname()} pid {os.getpid()}"
+
+
+def _holding(job: Photo | Comparison) -> Any:
+    """The row while this run still holds its claim: ``attempts`` is the claim's number, a fencing token."""
+    return type(job).objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts)
+
 
 @contextmanager
-def _running(model: type[J], pk: int) -> Iterator[J | None]:
-    """Claim the job (queued or failed, not done), yield it, and record how it ended."""
-    with transaction.atomic():
-        claimed = model.objects.filter(pk=pk).exclude(status=JobStatus.DONE).update(
-            status=JobStatus.RUNNING, attempts=F("attempts") + 1
-        )
-    if not claimed:
-        yield None  # deleted, or already done by an earlier run: nothing is done twice
+def running_job(model: type[J], pk: int) -> Iterator[J | None]:
+    """Claim the job, yield it (``None`` when it is not ours to run), and record a failure.
+
+    The body records success with :func:`finish`.
+    """
+    job = _claim(model, pk)
+    if job is None:
+        yield None
         return
-    job = model.objects.get(pk=pk)
     try:
         yield job
     except InputError as error:  # the photo itself is the problem: say so, no traceback needed
@@ -46,9 +92,71 @@ def _running(model: type[J], pk: int) -> Iterator[J | None]:
         raise
 
 
+def finish(job: Photo | Comparison, **results: Any) -> bool:
+    """Store the results and mark the job done, unless another worker took it over meanwhile."""
+    done = {"status": JobStatus.DONE, "failure": "", **results}
+    if not _holding(job).update(**done):
+        log.warning("%s: result discarded, the job was taken over after its lease ran out", job)
+        return False
+    for field, value in done.items():
+        setattr(job, field, value)
+    return True
+
+
 def _fail(job: Photo | Comparison, reason: str) -> None:
     log.warning("%s failed: %s", job, reason)
-    type(job).objects.filter(pk=job.pk).update(status=JobStatus.FAILED, failure=reason[:2000])
+    _holding(job).update(status=JobStatus.FAILED, failure=reason[:2000])
+
+
+def requeue_stalled() -> list[Photo | Comparison]:
+    """Queue again each job whose worker died mid-job (running under a stale claim); return them.
+
+    After :data:`MAX_ATTEMPTS` claims the job is failed with its reason instead, for a
+    person to retry. Any number of workers may sweep at once: the conditional update
+    lets exactly one of them queue each job.
+    """
+    requeued: list[Photo | Comparison] = []
+    for model, job_task in ((Photo, analyse_photo), (Comparison, compare_photos)):
+        for job in model.objects.filter(_stale_claim(timezone.now())):
+            if _requeue(job, job_task):
+                requeued.append(job)
+    return requeued
+
+
+def _requeue(job: Photo | Comparison, job_task: Task[[int], None]) -> bool:
+    row = type(job).objects.filter(_stale_claim(timezone.now()), pk=job.pk, attempts=job.attempts)
+    with transaction.atomic():
+        if job.attempts >= MAX_ATTEMPTS:
+            reason = f"the worker stopped during each of {job.attempts} attempts; retry, or tell your administrator"
+            if row.update(status=JobStatus.FAILED, failure=reason):
+                log.warning("%s failed: %s", job, reason)
+            return False
+        if not row.update(status=JobStatus.QUEUED, claimed_at=None):
+            return False  # another worker's sweep, or a new claim, came first
+        # Enqueued inside the transaction, not on commit: if the queue cannot take the
+        # job, the row stays stalled for the next sweep instead of queued and forgotten.
+        job_task.enqueue(job.pk)
+    log.warning("%s requeued: its worker stopped during attempt %d", job, job.attempts)
+    return True
+
+
+def sweep_stalled_jobs(*, every_s: float) -> threading.Thread:
+    """Run :func:`requeue_stalled` now and every ``every_s`` seconds, in a daemon thread of this worker."""
+
+    def sweep() -> None:
+        while True:
+            try:
+                requeue_stalled()
+            except Exception:  # the database or the queue may be away for a while: try again next time
+                log.exception("requeueing stalled jobs failed")
+            finally:
+                close_old_connections()
+            stop.wait(every_s)
+
+    stop = threading.Event()  # never set: the thread ends with the worker
+    thread = threading.Thread(target=sweep, name="requeue-stalled", daemon=True)
+    thread.start()
+    return thread
 
 
 def _source_label(photo: Photo) -> str:
@@ -67,18 +175,15 @@ def analyse_photo(photo_id: int) -> None:
     from dermadelta.imaging.decode import decode
     from dermadelta.imaging.pipeline import analyze
 
-    with _running(Photo, photo_id) as photo:
+    finished = False
+    with running_job(Photo, photo_id) as photo:
         if photo is None:
             return
         analysis = analyze(decode(_read(photo), name=_source_label(photo)))
-        data = analysis.to_dict()
-        photo.analysis = data
-        photo.quality = analysis.quality.verdict
-        photo.status = JobStatus.DONE
-        photo.failure = ""
-        photo.analysed_at = timezone.now()
-        photo.save(update_fields=["analysis", "quality", "status", "failure", "analysed_at"])
-    if photo is not None and photo.usable:
+        finished = finish(
+            photo, analysis=analysis.to_dict(), quality=analysis.quality.verdict, analysed_at=timezone.now()
+        )
+    if finished and photo is not None and photo.usable:
         _compare_with_baseline(photo)
 
 
@@ -97,17 +202,18 @@ def compare_photos(comparison_id: int) -> None:
     from dermadelta.imaging.decode import decode
     from dermadelta.imaging.pipeline import compare
 
-    with _running(Comparison, comparison_id) as comparison:
+    with running_job(Comparison, comparison_id) as comparison:
         if comparison is None:
             return
         before, after = comparison.before, comparison.after
         result = compare(
             decode(_read(before), name=_source_label(before)), decode(_read(after), name=_source_label(after))
         )
-        comparison.visuals = store_visuals(comparison, result)
-        comparison.result = result.to_dict()
-        comparison.status = JobStatus.DONE
-        comparison.failure = ""
-        comparison.finished_at = timezone.now()
-        comparison.save(update_fields=["visuals", "result", "status", "failure", "finished_at", "report_pdf"])
-
+        visuals = store_visuals(comparison, result)
+        finish(
+            comparison,
+            visuals=visuals,
+            result=result.to_dict(),
+            finished_at=timezone.now(),
+            report_pdf=comparison.report_pdf.name,
+        )

@@ -1,0 +1,24 @@
+"""``manage.py requeue_stalled``: queue again the jobs whose worker died mid-job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from dermadelta.clinic.records.tasks import requeue_stalled
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue again each photo analysis or comparison still running longer than DERMADELTA_JOB_LEASE_SECONDS "
+        "after a worker took it (the worker was killed or its machine stopped). Every `dermadelta worker` does "
+        "this by itself now and then; this command does it once, now."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        requeued = requeue_stalled()
+        for job in requeued:
+            self.stdout.write(f"requeued {job} (attempt {job.attempts} stalled)")
+        self.stdout.write(f"{len(requeued)} stalled job(s) requeued; lease {settings.JOB_LEASE_SECONDS} s")
