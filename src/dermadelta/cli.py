@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "dermadelta.commands.protocol",
     "dermadelta.commands.outcomes",
     "dermadelta.commands.clinic",
+    "dermadelta.commands.batch",
 )
 
 EXIT_USAGE = 2
