@@ -9,11 +9,14 @@ also why it needs no CSRF protection (a browser never adds the token on its own)
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja.security import HttpBearer
 
 from dermadelta.clinic.accounts.access import Actor, actor_of
 from dermadelta.clinic.api import tokens
 from dermadelta.clinic.api.errors import ApiError
+from dermadelta.errors import InputError
+from dermadelta.protocol.calendar import time_zone
 
 ASK_FOR_TOKEN = "Send a valid API token: Authorization: Bearer <token>."
 
@@ -41,7 +44,20 @@ class StaffToken(HttpBearer):
             raise ApiError("forbidden", "The API is open to clinic staff (admins and practitioners) only.")
         tokens.note_use(found)
         request.user = found.user
+        _use_clinic_time(actor)
         return actor
+
+
+def _use_clinic_time(caller: Actor) -> None:
+    """Dates as the caller's clinic sees them (a photo's day, days between photos), as on the clinic's pages.
+
+    Staff see only their own clinic's patients, so this is the patients' clinic too.
+    ``ClinicApi`` restores the previous time zone after the request.
+    """
+    try:
+        timezone.activate(time_zone(caller.clinic.time_zone if caller.clinic else ""))
+    except InputError:
+        pass  # an unreadable clinic setting: the server's time zone, as the pages do
 
 
 def actor(request: HttpRequest) -> Actor:

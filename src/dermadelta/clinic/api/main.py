@@ -16,6 +16,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, re_path
+from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
@@ -35,13 +36,17 @@ class ClinicApi(NinjaAPI):
 
 
 def _json_errors(pattern: URLPattern) -> URLPattern:
-    """The pattern's view, with ninja's plain 405 (a wrong method) and Django's HTML 404 in the error shape."""
+    """The pattern's view, with ninja's plain 405 (a wrong method) and Django's HTML 404 in the error shape.
+
+    Also the one place where the time zone :class:`StaffToken` activates is undone after the request.
+    """
     view: Callable[..., HttpResponse] = pattern.callback
 
     @wraps(view)  # keeps ninja's csrf_exempt flag
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            response = view(request, *args, **kwargs)
+            with timezone.override(None):  # the token's clinic time zone is set for this request only
+                response = view(request, *args, **kwargs)
         except Http404:  # ninja's own root address
             return _unknown_address(request)
         if response.status_code != 405 or response.get("Content-Type", "").startswith("application/json"):

@@ -17,7 +17,6 @@ from dermadelta.clinic.audit.models import AuditAction
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.access import get_patient, get_record
 from dermadelta.clinic.records.choices import JobStatus
-from dermadelta.clinic.records.course_progress import clinic_time
 from dermadelta.clinic.records.models import Comparison
 
 router = Router(tags=["comparisons"])
@@ -35,23 +34,19 @@ def request_comparison(request: HttpRequest, patient_id: RecordId, pair: Compari
     comparison = actions.request_comparison(
         photos[pair.before_id], photos[pair.after_id], by=request.user, request=request
     )
-    with clinic_time(patient):
-        return Status(201, ComparisonOut.model_validate(comparison))
+    return Status(201, comparison)
 
 
 @router.get("/patients/{patient_id}/comparisons", response=responses({200: Page[ComparisonOut]}))
 def list_comparisons(request: HttpRequest, patient_id: RecordId, paging: Query[Paging]) -> Any:
     patient = get_patient(request, actor(request), patient_id, detail="comparisons")
-    with clinic_time(patient):  # days between the photos, counted in the clinic's time zone
-        return page(patient.comparisons.select_related("before__session", "after__session"), paging, ComparisonOut)
+    return page(patient.comparisons.select_related("before__session", "after__session"), paging)
 
 
 @router.get("/comparisons/{comparison_id}", response=responses({200: ComparisonDetailOut}))
 def get_comparison(request: HttpRequest, comparison_id: RecordId) -> Any:
     """The comparison's status and, once done, its result per zone and metric."""
-    comparison = get_record(request, actor(request), Comparison, comparison_id)
-    with clinic_time(comparison.patient):  # days between the photos, counted in the clinic's time zone
-        return ComparisonDetailOut.model_validate(comparison)
+    return get_record(request, actor(request), Comparison, comparison_id)
 
 
 @router.get(
@@ -84,5 +79,4 @@ def retry_comparison(request: HttpRequest, comparison_id: RecordId) -> Any:
     """Queue a failed comparison again."""
     comparison = record_to_change(actor(request), Comparison, comparison_id)
     actions.retry(comparison, by=request.user, request=request)
-    with clinic_time(comparison.patient):
-        return ComparisonOut.model_validate(comparison)
+    return comparison

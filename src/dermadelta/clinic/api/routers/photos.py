@@ -17,7 +17,6 @@ from dermadelta.clinic.api.schemas import MAX_ID, Page, Paging, PhotoDetailOut, 
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.access import get_patient, get_record
 from dermadelta.clinic.records.choices import View
-from dermadelta.clinic.records.course_progress import clinic_time
 from dermadelta.clinic.records.models import Photo
 
 router = Router(tags=["photos"])
@@ -55,16 +54,13 @@ def upload_photos(
 def list_photos(request: HttpRequest, patient_id: RecordId, paging: Query[Paging]) -> Any:
     """The patient's photos in upload order, with each one's analysis status and quality."""
     patient = get_patient(request, actor(request), patient_id, detail="photos")
-    with clinic_time(patient):  # a photo's day is the clinic's day
-        return page(patient.photos.select_related("session"), paging, PhotoOut)
+    return page(patient.photos.select_related("session"), paging)
 
 
 @router.get("/photos/{photo_id}", response=responses({200: PhotoDetailOut}))
 def get_photo(request: HttpRequest, photo_id: RecordId) -> Any:
     """The photo's analysis: status, quality verdict and notes, and the measurements once done."""
-    photo = get_record(request, actor(request), Photo, photo_id)
-    with clinic_time(photo.patient):
-        return PhotoDetailOut.model_validate(photo)
+    return get_record(request, actor(request), Photo, photo_id)
 
 
 @router.post("/photos/{photo_id}/retry", response=responses({200: PhotoOut}))
@@ -72,5 +68,4 @@ def retry_photo(request: HttpRequest, photo_id: RecordId) -> Any:
     """Queue a failed analysis again."""
     photo = record_to_change(actor(request), Photo, photo_id)
     actions.retry(photo, by=request.user, request=request)
-    with clinic_time(photo.patient):
-        return PhotoOut.model_validate(photo)
+    return photo
