@@ -26,13 +26,16 @@ from dermadelta.clinic.records.models import (
 )
 
 # Pages that are not about one record, and what a stranger to a clinic gets there.
-PUBLIC = {"login", "logout"}
+# The calendar feed needs no sign-in: its secret is the key (tests/clinic/test_calendar_feed.py).
+PUBLIC = {"login", "logout", "calendar_feed"}
 WITHOUT_RECORD = {
     "home",
     "dashboard",
     "patients",
     "patient_new",
     "portal",
+    "portal_calendar_feed",
+    "portal_calendar_feed_revoke",
     "audit_log",
     "marketing_export",
     "marketing_zip",

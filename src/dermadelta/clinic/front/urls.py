@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dermadelta.clinic.front.views import (
+    calendar_feed,
     clinic_admin,
     consultation,
     dashboard,
@@ -29,6 +30,16 @@ urlpatterns = [
     path("patients/<int:pk>/consents/", patients.consent_grant, name="consent_grant"),
     path("consents/<int:pk>/withdraw/", patients.consent_withdraw, name="consent_withdraw"),
     path("patients/<int:pk>/fhir.json", fhir.patient_fhir, name="patient_fhir"),
+    # the patient's calendar feed: staff and the patient manage it, calendar apps read it by its secret
+    path("patients/<int:pk>/calendar-feed/", calendar_feed.patient_calendar_feed, name="patient_calendar_feed"),
+    path(
+        "patients/<int:pk>/calendar-feed/revoke/",
+        calendar_feed.patient_calendar_feed_revoke,
+        name="patient_calendar_feed_revoke",
+    ),
+    path("portal/calendar-feed/", portal.portal_calendar_feed, name="portal_calendar_feed"),
+    path("portal/calendar-feed/revoke/", portal.portal_calendar_feed_revoke, name="portal_calendar_feed_revoke"),
+    path("calendar/<str:secret>.ics", calendar_feed.calendar_feed, name="calendar_feed"),
     # consultation, screening, plan and care
     path("patients/<int:pk>/consultation/new/", consultation.consultation_new, name="consultation_new"),
     path("consultations/<int:pk>/", consultation.consultation_detail, name="consultation"),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from dermadelta.clinic.accounts.access import Actor, patient_required
+from dermadelta.clinic.front.views.calendar_feed import feed_created
 from dermadelta.clinic.records.access import get_patient, visible
+from dermadelta.clinic.records.calendar_feed import create_feed, has_feed, revoke_feed
 from dermadelta.clinic.records.choices import JobStatus
 from dermadelta.clinic.records.models import Comparison, Photo
 from dermadelta.clinic.records.portal import this_week
@@ -36,5 +40,29 @@ def portal(request: HttpRequest, actor: Actor) -> HttpResponse:
             "photos": sorted(photos, key=lambda photo: (photo.day, photo.pk)),
             "comparisons": comparisons,
             "has_measured": any(c.status == JobStatus.DONE for c in comparisons),
+            "has_feed": has_feed(patient),
         },
     )
+
+
+# --- the patient's own calendar feed ------------------------------------------------------------------
+
+
+@patient_required
+def portal_calendar_feed(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """POST: a new address for the patient's own calendar feed (an earlier one stops working)."""
+    assert actor.patient is not None
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    secret = create_feed(actor.patient, by=request.user, request=request)
+    return feed_created(request, actor.patient, secret, back=f"{reverse('portal')}#calendar-feed", own=True)
+
+
+@patient_required
+def portal_calendar_feed_revoke(request: HttpRequest, actor: Actor) -> HttpResponse:
+    assert actor.patient is not None
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if revoke_feed(actor.patient, by=request.user, request=request):
+        messages.success(request, "Your calendar feed is turned off: its address no longer works.")
+    return redirect(f"{reverse('portal')}#calendar-feed")

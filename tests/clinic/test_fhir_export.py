@@ -1,0 +1,417 @@
+"""The FHIR R4 export of a patient's course: a valid collection Bundle whose references all resolve."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
+from PIL import Image
+
+from dermadelta.clinic.audit.models import AuditAction, AuditEntry
+from dermadelta.clinic.records import actions
+from dermadelta.clinic.records.choices import ConsentKind, JobStatus, QualityVerdict, View
+from dermadelta.clinic.records.fhir_export import FhirExportError, patient_bundle, validated
+from dermadelta.clinic.records.models import Comparison, Consent, Consultation, Patient, Photo, TreatmentSession
+
+TODAY = dt.date(2025, 3, 3)
+NOW = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
+
+#: A stored dermadelta.compare/1 result: one detectable rise, one change within the MDC,
+#: one detectable fall, one metric that could not be measured.
+RESULT = {
+    "schema": "dermadelta.compare/1",
+    "zones": {
+        "face": {
+            "redness": {"before": 10.0, "after": 12.5, "delta": 2.5, "mdc": 0.8, "change": "increased"},
+            "texture": {"before": 4.0, "after": 3.9, "delta": -0.1, "mdc": 0.3, "change": "none"},
+            "pores": {"before": None, "after": None, "delta": None, "mdc": None, "change": "not_measurable"},
+        },
+        "left_cheek": {"tone_ita": {"before": 30.0, "after": 26.0, "delta": -4.0, "mdc": 2.0, "change": "decreased"}},
+    },
+}
+
+
+def url(patient: Patient) -> str:
+    return reverse("patient_fhir", args=[patient.pk])
+
+
+def resources(bundle: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == resource_type]
+
+
+def references(value: Any) -> Iterator[str]:
+    """Every ``reference`` anywhere in a JSON value."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "reference" and isinstance(item, str):
+                yield item
+            else:
+                yield from references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item)
+
+
+def assert_references_resolve(bundle: dict[str, Any]) -> None:
+    full_urls = [e["fullUrl"] for e in bundle["entry"]]
+    assert len(full_urls) == len(set(full_urls))
+    found = list(references(bundle))
+    assert found, "the bundle has no references at all"
+    assert set(found) <= set(full_urls), set(found) - set(full_urls)
+
+
+def stand_in_photo(patient: Patient, name: str, day: dt.date, **fields: Any) -> Photo:
+    """A photo row with small stand-in files (the export never decodes the photo)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 50), (180, 140, 120)).save(buffer, format="JPEG")
+    taken = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+    photo = Photo(
+        patient=patient,
+        sha256=name * 64,
+        width=40,
+        height=50,
+        taken_at=taken,
+        status=JobStatus.DONE,
+        quality=QualityVerdict.OK,
+        **fields,
+    )
+    photo.original.save(f"{name}-original", ContentFile(b"original"), save=False)
+    photo.display.save(f"{name}-display.jpg", ContentFile(buffer.getvalue()), save=False)
+    photo.save()
+    return photo
+
+
+@pytest.fixture
+def course(patient: Patient, alice: Any) -> dict[str, Any]:
+    """Pat's consultation, a plan of three sessions, the first one charted, two photos and their comparison."""
+    consultation = actions.record_consultation(
+        patient, on=TODAY, zones=["left_cheek", "right_cheek", "forehead"], answers={"hsv_history": True}, by=alice
+    )
+    request = actions.PlanRequest(targets=("acne_scars_rolling:left_cheek,right_cheek",), start=TODAY, sessions=3)
+    plan = actions.create_plan(patient, request, consultation=consultation, by=alice)
+    session = actions.chart_session(
+        patient, {"on": TODAY, "number": 1, "depths": {"left_cheek": 1.5, "right_cheek": 1.5}}, by=alice
+    )
+    before = stand_in_photo(patient, "a", TODAY, session=session)
+    after = stand_in_photo(patient, "b", TODAY + dt.timedelta(days=60))
+    comparison = Comparison.objects.create(
+        patient=patient, before=before, after=after, status=JobStatus.DONE, result=RESULT, finished_at=NOW
+    )
+    return {"plan": plan, "session": session, "before": before, "after": after, "comparison": comparison}
+
+
+def withdraw(patient: Patient, kind: ConsentKind, by: Any) -> None:
+    consent = Consent.objects.get(patient=patient, kind=kind, withdrawn_at__isnull=True)
+    actions.withdraw_consent(consent, by=by)
+
+
+# --- the whole course, measured by the real worker ------------------------------------------------------
+
+
+def test_it_exports_a_measured_course_as_a_valid_bundle(as_alice, patient, alice, face_pair, committed, run_worker):
+    actions.grant_consent(patient, ConsentKind.MARKETING, by=alice)
+    consultation = actions.record_consultation(patient, on=TODAY, zones=["forehead"], answers={}, by=alice)
+    request = actions.PlanRequest(targets=("texture:forehead",), start=TODAY, sessions=3)
+    plan = actions.create_plan(patient, request, consultation=consultation, by=alice)
+    session = actions.chart_session(patient, {"on": TODAY, "number": 1, "depths": {"forehead": 0.5}}, by=alice)
+    with committed():
+        before = actions.upload_photos(patient, [("b.jpg", face_pair[0])], view=View.FRONT, session=session, by=alice)
+    run_worker()
+    with committed():
+        after = actions.upload_photos(patient, [("a.jpg", face_pair[1])], view=View.FRONT, session=None, by=alice)
+    with committed():  # the comparison is enqueued when the after photo's analysis commits
+        run_worker()
+    run_worker()
+    comparison = Comparison.objects.get(patient=patient)
+    assert comparison.status == JobStatus.DONE, comparison.failure
+    before_photo, after_photo = before.saved[0], after.saved[0]
+    assert (comparison.before_id, comparison.after_id) == (before_photo.pk, after_photo.pk)
+
+    response = as_alice.get(url(patient))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/fhir+json"
+    assert response["Content-Disposition"] == f'attachment; filename="patient-{patient.pk}-fhir.json"'
+    bundle = json.loads(response.content)
+    parsed = Bundle.model_validate(bundle)
+    assert parsed.type == "collection"
+    measured = {
+        (zone, metric): values
+        for zone, metrics in comparison.result["zones"].items()
+        for metric, values in metrics.items()
+        if values["change"] != "not_measurable"
+    }
+    assert len(measured) > 10
+    counts = Counter(e["resource"]["resourceType"] for e in bundle["entry"])
+    assert counts == {
+        "Patient": 1,
+        "Consent": 3,
+        "QuestionnaireResponse": 1,
+        "CarePlan": 1,
+        "Procedure": 1,
+        "DocumentReference": 2,
+        "Observation": len(measured),
+    }
+    assert_references_resolve(bundle)
+    photo_refs = {e["resource"]["id"]: e["fullUrl"] for e in bundle["entry"]}
+    for observation in resources(bundle, "Observation"):
+        zone = observation["bodySite"]["coding"][0]["code"]
+        metric = observation["code"]["coding"][0]["code"]
+        assert observation["code"]["coding"][0]["system"] == "urn:dermadelta:metric"
+        assert observation["valueQuantity"]["value"] == pytest.approx(measured[(zone, metric)]["delta"])
+        assert observation["interpretation"][0]["coding"][0]["code"] == measured[(zone, metric)]["change"]
+        assert observation["effectiveDateTime"] == after_photo.day.isoformat()
+        assert [r["reference"] for r in observation["derivedFrom"]] == [
+            photo_refs[f"photo-{before_photo.pk}"],
+            photo_refs[f"photo-{after_photo.pk}"],
+        ]
+    [care_plan] = resources(bundle, "CarePlan")
+    assert care_plan["id"] == f"plan-{plan.pk}" and care_plan["status"] == "active"
+    assert [a["detail"]["status"] for a in care_plan["activity"]] == ["completed", "scheduled", "scheduled"]
+    entry = AuditEntry.objects.filter(patient=patient, action=AuditAction.DOWNLOAD).latest("id")
+    assert (entry.user, entry.detail) == (alice, "FHIR export")
+
+
+# --- what each resource says ---------------------------------------------------------------------------------
+
+
+def test_every_reference_resolves_to_an_entry_of_the_bundle(patient, course):
+    bundle = patient_bundle(patient, now=NOW)
+
+    Bundle.model_validate(bundle)
+    assert_references_resolve(bundle)
+    assert bundle["timestamp"] == "2025-06-01T12:00:00Z"
+
+
+def test_ids_and_full_urls_are_the_same_on_every_export(patient, course):
+    first = patient_bundle(patient, now=NOW)
+    second = patient_bundle(patient, now=NOW)
+
+    assert first == second
+    ids = [e["resource"]["id"] for e in first["entry"]]
+    assert f"patient-{patient.pk}" in ids and f"photo-{course['before'].pk}" in ids
+    assert all(e["fullUrl"].startswith("urn:uuid:") for e in first["entry"])
+
+
+def test_observations_carry_the_measured_change_its_unit_and_whether_it_is_detectable(patient, course):
+    bundle = patient_bundle(patient, now=NOW)
+    observations = {o["id"]: o for o in resources(bundle, "Observation")}
+    pk = course["comparison"].pk
+
+    # The metric that could not be measured has no Observation.
+    assert set(observations) == {
+        f"comparison-{pk}-face-redness",
+        f"comparison-{pk}-face-texture",
+        f"comparison-{pk}-left-cheek-tone-ita",
+    }
+    redness = observations[f"comparison-{pk}-face-redness"]
+    assert redness["valueQuantity"] == {"value": 2.5, "unit": "a* (CIELAB)"}
+    assert [c["code"] for c in redness["interpretation"][0]["coding"]] == ["increased", "U"]
+    assert {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in redness["component"]} == {
+        "before": 10.0,
+        "after": 12.5,
+        "mdc": 0.8,
+    }
+    texture = observations[f"comparison-{pk}-face-texture"]
+    assert [c["code"] for c in texture["interpretation"][0]["coding"]] == ["none"]
+    ita = observations[f"comparison-{pk}-left-cheek-tone-ita"]
+    assert ita["bodySite"]["coding"][0]["code"] == "left_cheek"
+    assert ita["valueQuantity"] == {"value": -4.0, "unit": "degrees"}
+    assert [c["code"] for c in ita["interpretation"][0]["coding"]] == ["decreased", "D"]
+    assert {o["effectiveDateTime"] for o in observations.values()} == {"2025-05-02"}
+
+
+def test_a_comparison_still_waiting_for_the_worker_gives_no_observation(patient, course):
+    Comparison.objects.filter(pk=course["comparison"].pk).update(status=JobStatus.QUEUED)
+
+    assert resources(patient_bundle(patient, now=NOW), "Observation") == []
+
+
+def test_a_photo_is_referenced_through_the_page_that_checks_who_asks(patient, course):
+    bundle = patient_bundle(patient, now=NOW)
+    documents = {d["id"]: d for d in resources(bundle, "DocumentReference")}
+    before = course["before"]
+
+    attachment = documents[f"photo-{before.pk}"]["content"][0]["attachment"]
+    assert attachment["contentType"] == "image/jpeg"
+    assert attachment["url"] == f"/photos/{before.pk}/image/"
+    assert "data" not in attachment
+    text = json.dumps(bundle)
+    for photo in (course["before"], course["after"]):
+        assert photo.original.name not in text and photo.display.name not in text
+    # The before photo was taken at session 1: its document points at that Procedure.
+    session_url = next(
+        e["fullUrl"] for e in bundle["entry"] if e["resource"]["id"] == f"session-{course['session'].pk}"
+    )
+    assert documents[f"photo-{before.pk}"]["context"]["related"][0]["reference"] == session_url
+
+
+def test_consents_are_active_until_withdrawn_with_scope_and_kind(patient, alice, course):
+    actions.grant_consent(patient, ConsentKind.MARKETING, by=alice)
+    withdraw(patient, ConsentKind.TREATMENT, alice)
+
+    consents = resources(patient_bundle(patient, now=NOW), "Consent")
+
+    by_kind = {c["category"][0]["coding"][1]["code"]: c for c in consents}
+    assert set(by_kind) == {"treatment", "photography", "marketing"}
+    assert by_kind["treatment"]["status"] == "inactive"
+    assert "end" in by_kind["treatment"]["provision"]["period"]
+    assert by_kind["photography"]["status"] == by_kind["marketing"]["status"] == "active"
+    assert by_kind["treatment"]["scope"]["coding"][0]["code"] == "treatment"
+    assert by_kind["marketing"]["scope"]["coding"][0]["code"] == "patient-privacy"
+    assert all(
+        c["category"][0]["coding"][0] == {"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}
+        for c in consents
+    )
+
+
+def test_the_plan_lists_its_sessions_and_links_the_charted_one(patient, course):
+    bundle = patient_bundle(patient, now=NOW)
+    [care_plan] = resources(bundle, "CarePlan")
+    [procedure] = resources(bundle, "Procedure")
+    session = course["session"]
+
+    dates = [a["detail"]["scheduledPeriod"]["start"] for a in care_plan["activity"]]
+    assert dates == [d.isoformat() for d in course["plan"].session_dates()]
+    first = care_plan["activity"][0]
+    assert first["detail"]["status"] == "completed"
+    procedure_url = next(e["fullUrl"] for e in bundle["entry"] if e["resource"]["id"] == f"session-{session.pk}")
+    assert first["outcomeReference"][0]["reference"] == procedure_url
+    assert procedure["performedDateTime"] == "2025-03-03"
+    assert [b["coding"][0]["code"] for b in procedure["bodySite"]] == ["left_cheek", "right_cheek"]
+    assert "1.5 mm" in procedure["note"][0]["text"]
+    assert procedure["performer"][0]["actor"]["display"] == "Alice Adams"
+
+
+def test_a_replaced_plan_is_revoked_and_a_finished_one_completed(patient, alice, course):
+    consultation = Consultation.objects.get(patient=patient)
+    request = actions.PlanRequest(targets=("acne_scars_rolling:left_cheek",), start=TODAY, sessions=3)
+    newer = actions.create_plan(patient, request, consultation=consultation, by=alice)
+    old = course["plan"]
+
+    statuses = {p["id"]: p["status"] for p in resources(patient_bundle(patient, now=NOW), "CarePlan")}
+    assert statuses == {f"plan-{old.pk}": "revoked", f"plan-{newer.pk}": "active"}
+
+    for number in (2, 3):
+        TreatmentSession.objects.create(patient=patient, plan=old, number=number, on=TODAY, depths={"chin": 1.0})
+    statuses = {p["id"]: p["status"] for p in resources(patient_bundle(patient, now=NOW), "CarePlan")}
+    assert statuses[f"plan-{old.pk}"] == "completed"
+
+
+def test_the_intake_answers_are_the_questionnaire_response_of_the_patient(patient, course):
+    bundle = patient_bundle(patient, now=NOW)
+    [response] = resources(bundle, "QuestionnaireResponse")
+
+    assert response["questionnaire"] == "urn:dermadelta:questionnaire:microneedling-intake"
+    assert response["subject"]["reference"] == bundle["entry"][0]["fullUrl"]
+    answers = {item["linkId"]: item.get("answer") for item in response["item"]}
+    assert answers["hsv_history"] == [{"valueBoolean": True}]
+
+
+# --- photos that must not leave the clinic ----------------------------------------------------------------
+
+
+def test_a_withdrawn_marketing_consent_leaves_every_photo_out(patient, alice, course):
+    actions.grant_consent(patient, ConsentKind.MARKETING, by=alice)
+    withdraw(patient, ConsentKind.MARKETING, alice)
+
+    bundle = patient_bundle(patient, now=NOW)
+
+    assert resources(bundle, "DocumentReference") == []
+    observations = resources(bundle, "Observation")
+    assert len(observations) == 3  # the numbers stay; the photos they came from do not
+    assert all("derivedFrom" not in o for o in observations)
+    assert "/photos/" not in json.dumps(bundle)
+    assert_references_resolve(bundle)
+
+
+def test_a_marketing_consent_given_again_lets_the_photos_out_again(patient, alice, course):
+    actions.grant_consent(patient, ConsentKind.MARKETING, by=alice)
+    withdraw(patient, ConsentKind.MARKETING, alice)
+    actions.grant_consent(patient, ConsentKind.MARKETING, by=alice)
+
+    assert len(resources(patient_bundle(patient, now=NOW), "DocumentReference")) == 2
+
+
+def test_a_withdrawn_photography_consent_leaves_every_photo_out(patient, alice, course):
+    withdraw(patient, ConsentKind.PHOTOGRAPHY, alice)
+
+    bundle = patient_bundle(patient, now=NOW)
+
+    assert resources(bundle, "DocumentReference") == []
+    assert all("derivedFrom" not in o for o in resources(bundle, "Observation"))
+
+
+def test_photos_are_exported_when_marketing_consent_was_never_asked(patient, course):
+    documents = resources(patient_bundle(patient, now=NOW), "DocumentReference")
+
+    assert {d["id"] for d in documents} == {f"photo-{course['before'].pk}", f"photo-{course['after'].pk}"}
+
+
+# --- records that cannot be exported -------------------------------------------------------------------------
+
+
+def test_an_intake_the_rule_book_cannot_read_stops_the_export_with_the_reason(as_alice, patient, course):
+    Consultation.objects.filter(patient=patient).update(answers={"age": "old"})
+
+    with pytest.raises(FhirExportError, match="QuestionnaireResponse/consultation-"):
+        patient_bundle(patient, now=NOW)
+    response = as_alice.get(url(patient))
+    assert response.status_code == 409
+    assert "cannot be exported" in response.content.decode()
+
+
+def test_an_invalid_resource_is_refused_with_its_name_and_the_missing_field():
+    with pytest.raises(FhirExportError, match=r"Observation/x is not valid FHIR R4: .*status"):
+        validated({"resourceType": "Observation", "id": "x", "code": {"text": "redness"}})
+    with pytest.raises(FhirExportError, match="no such FHIR R4 resource type"):
+        validated({"resourceType": "Skin", "id": "x"})
+
+
+def test_a_patient_with_nothing_recorded_is_a_bundle_of_the_patient_alone(quinn):
+    bundle = patient_bundle(quinn, now=NOW)
+
+    Bundle.model_validate(bundle)
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Patient"]
+    assert bundle["entry"][0]["resource"]["name"][0]["family"] == "Fox"
+
+
+# --- who may download it --------------------------------------------------------------------------------------
+
+
+def test_it_answers_404_to_staff_of_another_clinic_and_writes_nothing(as_charlie, patient, course):
+    before = AuditEntry.objects.count()
+
+    assert as_charlie.get(url(patient)).status_code == 404
+    assert as_charlie.get(reverse("patient_fhir", args=[999999])).status_code == 404
+    assert AuditEntry.objects.count() == before
+
+
+def test_it_is_closed_to_patients_even_their_own(as_pat, as_quinn, patient, course):
+    assert as_pat.get(url(patient)).status_code == 403
+    assert as_quinn.get(url(patient)).status_code == 403
+
+
+def test_it_sends_anonymous_visitors_to_sign_in(client, patient):
+    response = client.get(url(patient))
+
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_colleague_may_download_it_and_is_audited(as_bob, bob, patient, course):
+    response = as_bob.get(url(patient))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+    entry = AuditEntry.objects.filter(patient=patient).latest("id")
+    assert (entry.user, entry.action, entry.detail) == (bob, AuditAction.DOWNLOAD, "FHIR export")
+    assert timezone.now() - entry.at < dt.timedelta(minutes=1)
