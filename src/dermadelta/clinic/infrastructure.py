@@ -81,8 +81,13 @@ def photo_storage(data_dir: Path) -> dict[str, Any]:
             "OPTIONS": {"location": str(data_dir / "media"), "base_url": "/never-served/"},
         }
     endpoint = env_str("DERMADELTA_S3_ENDPOINT_URL", "").strip() or None
-    if endpoint and urlsplit(endpoint).scheme not in {"http", "https"}:
-        raise ImproperlyConfigured(f"DERMADELTA_S3_ENDPOINT_URL: {endpoint!r} is not an http(s) address")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        # A missing host ("http://", "https:///bucket") would only fail at the first upload.
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ImproperlyConfigured(
+                f"DERMADELTA_S3_ENDPOINT_URL: {endpoint!r} is not an http(s) address with a host"
+            )
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
