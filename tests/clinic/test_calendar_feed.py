@@ -123,6 +123,17 @@ def test_the_feed_has_nothing_of_another_patient(as_alice, patient, quinn, plan)
     assert "Quinn" not in body and "Fox" not in body
 
 
+def test_a_plan_that_can_no_longer_be_rebuilt_answers_409_not_an_emptied_calendar(as_alice, patient, plan):
+    secret = make_feed(as_alice, patient)
+    TreatmentPlan.objects.filter(pk=plan.pk).update(targets=["no_such_concern:left_cheek"])
+
+    response = feed(secret)
+
+    assert response.status_code == 409
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"BEGIN:VCALENDAR" not in response.content
+
+
 # --- the secret -------------------------------------------------------------------------------------------
 
 
