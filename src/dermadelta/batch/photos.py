@@ -86,8 +86,7 @@ def list_folder(folder: Path, *, exclude: Path | None = None) -> PhotoSet:
     skip = exclude.resolve() if exclude is not None else None
     entries: list[PhotoEntry] = []
     problems: list[RowProblem] = []
-    for file in _walk(base, skip):
-        relative = file.relative_to(base).as_posix()
+    for relative, file in sorted((file.relative_to(base).as_posix(), file) for file in _walk(base, skip)):
         reason = _outside_reason(file, base, "folder")
         if reason:
             problems.append(RowProblem(relative, reason))
@@ -101,8 +100,8 @@ def list_folder(folder: Path, *, exclude: Path | None = None) -> PhotoSet:
 def _walk(base: Path, skip: Path | None) -> Iterator[Path]:
     for root, folders, files in os.walk(base):
         here = Path(root)
-        folders[:] = sorted(f for f in folders if not f.startswith(".") and here / f != skip)
-        for name in sorted(files):
+        folders[:] = [f for f in folders if not f.startswith(".") and here / f != skip]
+        for name in files:
             if not name.startswith("."):
                 yield here / name
 
