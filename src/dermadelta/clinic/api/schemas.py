@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
+from dermadelta.clinic.front.forms.sessions import MAX_NUMBING_MINUTES, MAX_PASSES, MAX_SESSION_NUMBER
 from dermadelta.clinic.records.choices import ConsentKind, Endpoint, View
 from dermadelta.clinic.records.models import Comparison, Photo
 
@@ -190,12 +191,13 @@ class PlanDetailOut(PlanOut):
 
 class SessionIn(Input):
     on: IsoDate
-    number: StrictInt = Field(description="Session number in the series")
+    # The chart form's bounds (the model itself only knows "positive"), so both refuse the same charts.
+    number: StrictInt = Field(ge=1, le=MAX_SESSION_NUMBER, description="Session number in the series")
     device: str = Field("pen", max_length=20)
     depths: dict[str, Any] = Field(description="zone: needle depth in mm")
-    passes: StrictInt = 3
+    passes: StrictInt = Field(3, ge=1, le=MAX_PASSES)
     endpoint: Endpoint = Endpoint.ERYTHEMA
-    numbing_minutes: StrictInt = 30
+    numbing_minutes: StrictInt = Field(30, ge=0, le=MAX_NUMBING_MINUTES)
     products: str = ""
     addons: str = ""
     lot_numbers: str = ""
