@@ -48,3 +48,22 @@ def test_it_says_so_when_there_are_no_figures(tmp_path):
 
     assert "No load figures in this run." in section
     assert document.read_text() == section
+
+
+def test_it_reports_the_batch_speed_up_against_its_target(tmp_path):
+    batch = {
+        "photos": 24,
+        "direct_s": 40.0,
+        "direct_photos_per_s": 0.6,
+        "batch_1_workers_s": 48.0,
+        "batch_1_workers_photos_per_s": 0.5,
+        "batch_2_workers_s": 30.0,
+        "batch_2_workers_photos_per_s": 0.8,
+        "queue_overhead_s_per_photo": 0.333,
+    }
+    (tmp_path / "batch.json").write_text(json.dumps(batch))
+
+    section = benchreport.write(tmp_path, tmp_path / "PERFORMANCE.md")
+
+    assert "Two workers give 1.60x one (target >= 1.8x: not met)" in section
+    assert "The queue costs 0.33 s per photo" in section
