@@ -75,3 +75,10 @@ def test_reads_keep_to_the_document_for_generated_requests(alice, patient, docum
             case.validate_response(response, excluded_checks=[ignored_auth])
 
         keeps_to_the_document()
+
+
+def test_the_docs_page_serves_its_own_scripts_not_a_cdn(client):
+    page = client.get(f"{BASE}/docs").content.decode()
+
+    assert "/static/ninja/" in page
+    assert "cdn" not in page.lower()

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs page's Swagger files itself (without it they load from a CDN)
     "dermadelta.clinic.accounts",
     "dermadelta.clinic.audit",
     "dermadelta.clinic.records",
