@@ -153,8 +153,13 @@ def face_pair() -> tuple[bytes, bytes]:
 
 
 @pytest.fixture
-def run_worker(django_capture_on_commit_callbacks: Any) -> Callable[[], None]:
-    """Run the real database worker over everything queued, then return."""
+def run_worker(transactional_db: Any, django_capture_on_commit_callbacks: Any) -> Callable[[], None]:
+    """Run the real database worker over everything queued, then return.
+
+    The worker commits its own transactions and closes a connection it finds inside
+    one (on PostgreSQL that would end the test's transaction), so a test that runs it
+    works on a committed database, as a clinic's worker does; its tables are emptied after.
+    """
 
     def run() -> None:
         call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "-v", "0")
@@ -170,5 +175,3 @@ def committed(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
         return django_capture_on_commit_callbacks(execute=True)
 
     return context
-
-
