@@ -59,7 +59,8 @@ def _counts() -> dict[str, int]:
     return counts
 
 
-def test_it_seeds_a_simulated_analysed_patient_once_and_gives_the_same_logins_twice(db, data_dir):
+def test_it_seeds_a_simulated_analysed_patient_once_and_gives_the_same_logins_twice(transactional_db, data_dir):
+    # transactional_db: the command runs the worker, which commits its own transactions.
     output = _seed("--photos", "3")
 
     clinic = Clinic.objects.get(name="dermadelta demo clinic")
