@@ -13,9 +13,8 @@ from typing import Annotated, Any, Generic, TypeVar
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
-from dermadelta.clinic.front.forms.sessions import MAX_NUMBING_MINUTES, MAX_PASSES, MAX_SESSION_NUMBER
 from dermadelta.clinic.records.choices import ConsentKind, Endpoint, View
-from dermadelta.clinic.records.models import Comparison, Photo
+from dermadelta.clinic.records.models import MAX_NUMBING_MINUTES, MAX_PASSES, MAX_SESSION_NUMBER, Comparison, Photo
 
 #: The largest id a database can hold (a larger one is refused before any query).
 MAX_ID = 2**63 - 1
@@ -191,7 +190,7 @@ class PlanDetailOut(PlanOut):
 
 class SessionIn(Input):
     on: IsoDate
-    # The chart form's bounds (the model itself only knows "positive"), so both refuse the same charts.
+    # The model's bounds, declared here too so that the OpenAPI document states them.
     number: StrictInt = Field(ge=1, le=MAX_SESSION_NUMBER, description="Session number in the series")
     device: str = Field("pen", max_length=20)
     depths: dict[str, Any] = Field(description="zone: needle depth in mm")

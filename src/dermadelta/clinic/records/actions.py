@@ -23,7 +23,7 @@ from django.utils import timezone
 from dermadelta.clinic.accounts.models import Clinic
 from dermadelta.clinic.audit.log import record
 from dermadelta.clinic.audit.models import AuditAction
-from dermadelta.clinic.records.choices import ConsentKind, JobStatus, View
+from dermadelta.clinic.records.choices import ConsentKind, JobStatus, Verdict, View
 from dermadelta.clinic.records.models import (
     Comparison,
     Consent,
@@ -34,6 +34,7 @@ from dermadelta.clinic.records.models import (
     TreatmentSession,
 )
 from dermadelta.clinic.records.photofiles import check_photo, display_copy, taken_at
+from dermadelta.clinic.records.schedule import clinic_today
 from dermadelta.errors import InputError
 from dermadelta.protocol.calendar import time_zone
 from dermadelta.protocol.plan import Plan, make_plan, parse_targets
@@ -127,6 +128,38 @@ def record_consultation(
     return consultation
 
 
+#: How far ahead a plan may start: plans further out are made nearer the time.
+MAX_START_AHEAD = dt.timedelta(days=365)
+
+
+def planning_refusal(consultation: Consultation | None) -> str:
+    """Why no plan can be made from this consultation (the patient's latest), or "" when one can.
+
+    A referral, or a deferral without a date, is the protocol's own refusal (the
+    screening gives no date treatment may start, and :func:`make_plan` refuses such
+    a screening); it is worded here for the clinic.
+    """
+    if consultation is None:
+        return "There is no consultation yet. Record the consultation (screening questionnaire) before planning."
+    try:
+        screening = screening_of(consultation)
+    except InputError as error:
+        return f"The consultation of {consultation.on:%d %b %Y} cannot be read again ({error}). Record a new one."
+    if screening.treatable_from is None:
+        if screening.verdict == Verdict.REFER:
+            return (
+                f"The consultation of {consultation.on:%d %b %Y} referred the patient to a physician. "
+                "Record a new consultation once the physician has cleared treatment."
+            )
+        return (
+            f"The consultation of {consultation.on:%d %b %Y} deferred treatment without a date "
+            "(reassess in person). Record a new consultation when the reason has passed."
+        )
+    if not consultation.zones:
+        return "The latest consultation screened no zones. Record a consultation with the zones to treat."
+    return ""
+
+
 @dataclass(frozen=True)
 class PlanRequest:
     """What the practitioner asks of :func:`dermadelta.protocol.plan.make_plan`."""
@@ -181,11 +214,21 @@ def create_plan(
     by: Any,
     request: HttpRequest | None = None,
 ) -> TreatmentPlan:
-    """Make the plan and make it the patient's active one (earlier plans are kept, inactive)."""
-    if consultation is None:
-        raise ActionError("Record a consultation (screening) before planning treatment.")
-    if consultation.patient_id != patient.pk:
+    """Make the plan and make it the patient's active one (earlier plans are kept, inactive).
+
+    Refused: no plan can be made from ``consultation`` (:func:`planning_refusal`), a
+    start before that consultation or more than :data:`MAX_START_AHEAD` after today
+    in the clinic, no treatment consent, or a plan the protocol refuses.
+    """
+    if consultation is not None and consultation.patient_id != patient.pk:
         raise ActionError("That consultation belongs to another patient.")
+    refusal = planning_refusal(consultation)
+    if refusal or consultation is None:
+        raise ActionError(refusal)
+    if plan_request.start < consultation.on:
+        raise ActionError({"start": "The plan cannot start before the consultation that screened it."})
+    if plan_request.start > clinic_today(patient.clinic) + MAX_START_AHEAD:
+        raise ActionError({"start": "Plan at most a year ahead; make the plan nearer the time."})
     require_consent(patient, ConsentKind.TREATMENT)
     plan = build_plan(plan_request, consultation)
     unscreened = [zone for zone in plan.zones if zone not in consultation.zones]

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -20,6 +21,13 @@ from dermadelta.clinic.accounts.models import Clinic
 from dermadelta.clinic.records.choices import ConsentKind, Endpoint, JobStatus, QualityVerdict, Verdict, View
 from dermadelta.errors import InputError
 from dermadelta.protocol.rulebook import load_rulebook
+
+#: The highest session number charted (a series is 3 to 6 sessions, plus maintenance).
+MAX_SESSION_NUMBER = 99
+#: The most passes over a zone in one session.
+MAX_PASSES = 20
+#: The longest numbing-cream time charted, in minutes.
+MAX_NUMBING_MINUTES = 180
 
 
 class Patient(models.Model):
@@ -57,6 +65,15 @@ class Patient(models.Model):
         return reverse("patient", args=[self.pk])
 
     def clean(self) -> None:
+        """Names are trimmed and their inner whitespace collapsed; the date of birth must be plausible."""
+        blank = {}
+        for name in ("first_name", "last_name"):
+            given = getattr(self, name) or ""
+            setattr(self, name, " ".join(given.split()))
+            if given and not getattr(self, name):  # only whitespace (an empty name is the field's own error)
+                blank[name] = "This field is required."
+        if blank:
+            raise ValidationError(blank)
         if self.date_of_birth and self.date_of_birth > timezone.localdate():
             raise ValidationError({"date_of_birth": "The date of birth is in the future."})
         if self.date_of_birth and self.date_of_birth < dt.date(1900, 1, 1):
@@ -155,13 +172,18 @@ class TreatmentSession(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="sessions")
     plan = models.ForeignKey(TreatmentPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="charted")
-    number = models.PositiveSmallIntegerField(help_text="Session number in the series")
+    number = models.PositiveSmallIntegerField(
+        help_text="Session number in the series",
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SESSION_NUMBER)],
+    )
     on = models.DateField("date")
     device = models.CharField(max_length=20, default="pen")
     depths = models.JSONField(default=dict, help_text="zone: needle depth in mm")
-    passes = models.PositiveSmallIntegerField(default=3)
+    passes = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(MAX_PASSES)]
+    )
     endpoint = models.CharField(max_length=20, choices=Endpoint.choices, default=Endpoint.ERYTHEMA)
-    numbing_minutes = models.PositiveSmallIntegerField(default=30)
+    numbing_minutes = models.PositiveSmallIntegerField(default=30, validators=[MaxValueValidator(MAX_NUMBING_MINUTES)])
     products = models.CharField(max_length=300, blank=True)
     addons = models.CharField(max_length=300, blank=True, help_text="e.g. PRP")
     lot_numbers = models.CharField(max_length=300, blank=True)
@@ -188,14 +210,30 @@ class TreatmentSession(models.Model):
         return max((float(v) for v in self.depths.values()), default=0.0)
 
     def clean(self) -> None:
-        """Depths must be numbers within the zone's and the device's caps (from the rule book)."""
+        """A session already done (not in the future in the clinic, not before the patient's birth), with
+        depths that are numbers within the zone's and the device's caps (from the rule book)."""
+        errors: dict[str, list[str]] = {}
+        if self.on and self.patient_id:
+            from dermadelta.clinic.records.schedule import clinic_today  # schedule reads these models
+
+            if self.on > clinic_today(self.patient.clinic):
+                errors["on"] = ["The session date cannot be in the future: chart a session once it is done."]
+            elif self.on < self.patient.date_of_birth:
+                errors["on"] = ["The session date is before the patient's date of birth."]
+        depths = self._depth_problems()
+        if depths:
+            errors.update(depths)
+        if errors:
+            raise ValidationError(errors)
+
+    def _depth_problems(self) -> dict[str, list[str]]:
         book = load_rulebook()
         try:
             device = book.device(self.device)
         except InputError as error:
-            raise ValidationError({"device": str(error)}) from None
+            return {"device": [str(error)]}
         if not isinstance(self.depths, dict) or not self.depths:
-            raise ValidationError({"depths": "Give the needle depth for at least one zone."})
+            return {"depths": ["Give the needle depth for at least one zone."]}
         problems = []
         for zone_id, value in self.depths.items():
             try:
@@ -210,8 +248,7 @@ class TreatmentSession(models.Model):
             elif value > device.max_mm:
                 cap = f"the {device.label}'s cap of {device.max_mm} mm"
                 problems.append(f"{zone.label}: {value} mm is deeper than {cap}")
-        if problems:
-            raise ValidationError({"depths": problems})
+        return {"depths": problems} if problems else {}
 
 
 def _record_path(photo: Photo, filename: str) -> str:

@@ -27,19 +27,21 @@ def update_patient(
 ) -> Patient:
     """Change the patient's details; the audit entry names the fields that changed (never their values).
 
-    Nothing changed means nothing written. A field outside :data:`EDITABLE` is refused.
+    Nothing changed (once ``Patient.clean()`` has tidied the names) means nothing
+    written. A field outside :data:`EDITABLE` is refused.
     """
     unknown = sorted(set(fields) - set(EDITABLE))
     if unknown:
         raise ActionError(f"These details cannot be changed here: {', '.join(unknown)}.")
     with transaction.atomic():
         current = Patient.objects.select_for_update().get(pk=patient.pk)
-        changed = [name for name, value in fields.items() if getattr(current, name) != value]
+        before = {name: getattr(current, name) for name in fields}
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.full_clean(exclude=["user"])  # also tidies the names, so compare after it
+        changed = [name for name in fields if getattr(current, name) != before[name]]
         if not changed:
             return current
-        for name in changed:
-            setattr(current, name, fields[name])
-        current.full_clean(exclude=["user"])
         current.save(update_fields=changed)
         record(request, AuditAction.UPDATE, current, patient=current, user=by, detail=", ".join(changed))
     return current

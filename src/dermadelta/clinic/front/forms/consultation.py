@@ -21,8 +21,6 @@ NOT_ANSWERED = ""
 YES, NO = "yes", "no"
 #: The "none of these zones" answer of a zones question (distinct from not answering it).
 NO_ZONE = "none"
-#: How far ahead a plan may start: plans further out are made nearer the time.
-MAX_START_AHEAD = dt.timedelta(days=365)
 EARLIEST_DATE = dt.date(1900, 1, 1)
 
 _DATE_WIDGET = {"type": "date"}
@@ -195,7 +193,11 @@ def depth_field_name(zone_id: str) -> str:
 
 
 class PlanForm(forms.Form):
-    """Concerns and their zones (among those screened), device, dates, series and depths."""
+    """Concerns and their zones (among those screened), device, dates, series and depths.
+
+    The start's bounds (not before the consultation, at most a year ahead) are
+    :func:`records.actions.create_plan`'s; the view shows its refusal on the field.
+    """
 
     device = forms.ChoiceField(label="Device")
     start = forms.DateField(label="First session on or after", widget=_date_input())
@@ -266,14 +268,6 @@ class PlanForm(forms.Form):
         return [self[depth_field_name(z)] for z in self.screened]
 
     # --- validation ----------------------------------------------------------------------------
-
-    def clean_start(self) -> dt.date:
-        day: dt.date = self.cleaned_data["start"]
-        if day < self.consultation.on:
-            raise forms.ValidationError("The plan cannot start before the consultation that screened it.")
-        if day > self.today + MAX_START_AHEAD:
-            raise forms.ValidationError("Plan at most a year ahead; make the plan nearer the time.")
-        return day
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

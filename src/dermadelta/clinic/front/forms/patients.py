@@ -1,8 +1,8 @@
 """Forms of the patient pages: the patient's details, the name search, and recording a consent.
 
-The details form is a model form: its validation runs ``Patient.clean()`` (a date
-of birth in the future or before 1900 is refused there), the same rules the
-actions apply.
+The details form is a model form: its validation runs ``Patient.clean()`` (names
+trimmed with their inner whitespace collapsed; a date of birth in the future or
+before 1900 refused), the same rules the actions apply.
 """
 
 from __future__ import annotations
@@ -50,22 +50,9 @@ class PatientForm(forms.ModelForm[Patient]):
         for name in ("first_name", "last_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
 
-    def clean_first_name(self) -> str:
-        return _name(self.cleaned_data["first_name"])
-
-    def clean_last_name(self) -> str:
-        return _name(self.cleaned_data["last_name"])
-
     def details(self) -> dict[str, Any]:
         """The cleaned details, as the actions take them."""
         return {name: self.cleaned_data[name] for name in EDITABLE}
-
-
-def _name(value: str) -> str:
-    value = " ".join(value.split())
-    if not value:
-        raise forms.ValidationError("This field is required.")
-    return value
 
 
 class PatientSearchForm(forms.Form):

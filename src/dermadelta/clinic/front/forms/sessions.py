@@ -1,11 +1,14 @@
 """The session chart: what was done (device, needle depth per zone, passes, endpoint) and how the skin reacted.
 
 One depth field per zone of the rule book (left empty: the zone was not treated);
-the form builds the ``depths`` dict, and ``TreatmentSession.clean()`` checks each
-depth against the zone's and the device's caps (its messages are shown on the
-form). The form itself only refuses what is not a session at all: a date in the
-future, a number that is not a number.
-"""
+the form builds the ``depths`` dict. The rules of a session are the model's:
+``TreatmentSession.clean()`` refuses a date in the future (in the clinic) or
+before the patient's birth and a depth over the zone's or the device's cap, and
+its fields' validators bound the session number, passes and numbing time; its
+messages are shown on the form's fields. The form's number fields take the same
+bounds (:data:`MAX_PASSES` and the others) so the browser knows them; otherwise
+the form only refuses what is not a session at all: a date that is not a date, a
+number that is not a number."""
 
 from __future__ import annotations
 
@@ -16,13 +19,8 @@ from typing import Any
 from django import forms
 
 from dermadelta.clinic.records.choices import Endpoint
-from dermadelta.clinic.records.models import Patient
+from dermadelta.clinic.records.models import MAX_NUMBING_MINUTES, MAX_PASSES, MAX_SESSION_NUMBER, Patient
 from dermadelta.protocol.rulebook import RuleBook
-
-#: The highest session number the form accepts (a series is 3 to 6 sessions, plus maintenance).
-MAX_SESSION_NUMBER = 99
-MAX_PASSES = 20
-MAX_NUMBING_MINUTES = 180
 
 
 def depth_field_name(zone_id: str) -> str:
@@ -94,14 +92,6 @@ class SessionForm(forms.Form):
         return [self[name] for name in self.DETAILS]
 
     # --- validation ----------------------------------------------------------------------------
-
-    def clean_on(self) -> dt.date:
-        day: dt.date = self.cleaned_data["on"]
-        if day > self.today:
-            raise forms.ValidationError("The session date cannot be in the future: chart a session once it is done.")
-        if day < self.patient.date_of_birth:
-            raise forms.ValidationError("The session date is before the patient's date of birth.")
-        return day
 
     def depths(self) -> dict[str, float]:
         """The depth of each treated zone (zones left empty were not treated)."""

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from dermadelta.clinic.accounts.access import Actor, member_required, staff_required
 from dermadelta.clinic.audit.models import AuditAction
 from dermadelta.clinic.front.forms.consultation import ConsultationForm, PlanForm
+from dermadelta.clinic.front.views.patients import add_errors
 from dermadelta.clinic.records import actions, care
 from dermadelta.clinic.records.access import get_patient, get_record
 from dermadelta.clinic.records.choices import ConsentKind, Verdict
@@ -148,30 +149,11 @@ def _answer_rows(book: RuleBook, answers: dict[str, Any]) -> list[tuple[str, str
 # --- treatment plan ------------------------------------------------------------------------------------
 
 
-def _planning_blocked(consultation: Consultation | None) -> str:
-    """Why no plan can be made from this consultation, or "" when one can."""
-    if consultation is None:
-        return "There is no consultation yet. Record the consultation (screening questionnaire) before planning."
-    if consultation.verdict == Verdict.REFER:
-        return (
-            f"The consultation of {consultation.on:%d %b %Y} referred the patient to a physician. "
-            "Record a new consultation once the physician has cleared treatment."
-        )
-    if consultation.verdict == Verdict.DEFER and consultation.eligible_from is None:
-        return (
-            f"The consultation of {consultation.on:%d %b %Y} deferred treatment without a date "
-            "(reassess in person). Record a new consultation when the reason has passed."
-        )
-    if not consultation.zones:
-        return "The latest consultation screened no zones. Record a consultation with the zones to treat."
-    return ""
-
-
 @staff_required
 def plan_new(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     patient = get_patient(request, actor, pk, detail="plan form")
     consultation = patient.consultations.first()
-    blocked = _planning_blocked(consultation)
+    blocked = actions.planning_refusal(consultation)
     context: dict[str, Any] = {
         "patient": patient,
         "consultation": consultation,
@@ -195,7 +177,7 @@ def plan_new(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                 patient, form.plan_request(), consultation=consultation, by=request.user, request=request
             )
         except actions.ActionError as error:
-            _action_errors(form, error)
+            add_errors(form, error)
         else:
             return redirect("plan", pk=plan.pk)
     context.update({"form": form, "book": book, "verdict_label": Verdict(consultation.verdict).label})

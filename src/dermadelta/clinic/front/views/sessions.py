@@ -1,8 +1,9 @@
 """Session charting: the chart form (pre-filled from the active plan) and the charted session's page.
 
 The chart is saved by :func:`records.actions.chart_session`, which refuses a
-session without treatment consent and runs ``TreatmentSession.clean()`` (depths
-within the zone's and the device's caps); the form shows its reasons.
+session without treatment consent and runs ``TreatmentSession.clean()`` (a date
+not in the future nor before the patient's birth, depths within the zone's and
+the device's caps); the form shows its reasons on their fields.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from dermadelta.clinic.accounts.access import Actor, staff_required
-from dermadelta.clinic.front.forms.sessions import MAX_SESSION_NUMBER, SessionForm
+from dermadelta.clinic.front.forms.sessions import SessionForm
 from dermadelta.clinic.front.views.patients import add_errors
 from dermadelta.clinic.records import actions, care
 from dermadelta.clinic.records.access import get_patient, get_record
 from dermadelta.clinic.records.choices import ConsentKind
-from dermadelta.clinic.records.models import Patient, TreatmentSession
+from dermadelta.clinic.records.models import MAX_SESSION_NUMBER, Patient, TreatmentSession
 from dermadelta.clinic.records.schedule import clinic_today, planned_session
 from dermadelta.protocol.rulebook import load_rulebook
 
