@@ -3,16 +3,25 @@
 A fresh data folder (SQLite database, photo storage) per test session; the
 server and the database worker run exactly as ``make run`` starts them, and
 headless Chromium (Debian's package) is driven by Playwright.
+
+When ``DATABASE_URL`` names a PostgreSQL server (``make test-postgres``), the
+application gets a database of its own on that server for the session, created
+and dropped here: the browser tests then drive the web server and the worker
+sharing PostgreSQL, as a multi-user clinic runs them, and never migrate the
+database the URL names.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -41,17 +50,42 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "dermadelta.cli", "manage", *args], env=env, check=True, timeout=300)
 
 
+@contextmanager
+def _database_of_its_own() -> Iterator[dict[str, str]]:
+    """The ``DATABASE_URL`` the application gets: a new PostgreSQL database, or none (SQLite in its data folder)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if urlsplit(url).scheme not in {"postgres", "postgresql"}:
+        yield {}  # SQLite, or no URL: the fresh data folder holds the database
+        return
+    import psycopg
+
+    name = f"dermadelta_browser_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as server:
+        server.execute(f"CREATE DATABASE {name}")
+    try:
+        yield {"DATABASE_URL": urlsplit(url)._replace(path=f"/{name}").geturl()}
+    finally:
+        with psycopg.connect(url, autocommit=True) as server:
+            server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     data_dir = tmp_path_factory.mktemp("clinic-data")
-    env = {**os.environ, "DERMADELTA_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "dermadelta.clinic.settings"}
-    _manage(env, "migrate", "--no-input", "-v", "0")
-    _manage(env, "collectstatic", "--no-input", "-v", "0")
-    _manage(env, "shell", "-c", CLINIC_SETUP.format(username=PRACTITIONER[0], password=PRACTITIONER[1]))
-    logs = data_dir / "logs"
-    logs.mkdir()
-    with web_and_worker("127.0.0.1", free_port(), web_workers=1, env=env, log_dir=logs) as running:
-        yield LiveApp(url=running.url, data_dir=data_dir)
+    with _database_of_its_own() as database:
+        env = {
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            **database,
+            "DERMADELTA_DATA_DIR": str(data_dir),
+            "DJANGO_SETTINGS_MODULE": "dermadelta.clinic.settings",
+        }
+        _manage(env, "migrate", "--no-input", "-v", "0")
+        _manage(env, "collectstatic", "--no-input", "-v", "0")
+        _manage(env, "shell", "-c", CLINIC_SETUP.format(username=PRACTITIONER[0], password=PRACTITIONER[1]))
+        logs = data_dir / "logs"
+        logs.mkdir()
+        with web_and_worker("127.0.0.1", free_port(), web_workers=1, env=env, log_dir=logs) as running:
+            yield LiveApp(url=running.url, data_dir=data_dir)
 
 
 # Per module, not per session: Playwright's driver keeps an event loop running in
