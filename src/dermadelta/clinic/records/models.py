@@ -210,8 +210,12 @@ class TreatmentSession(models.Model):
         return max((float(v) for v in self.depths.values()), default=0.0)
 
     def clean(self) -> None:
-        """A session already done (not in the future in the clinic, not before the patient's birth), with
-        depths that are numbers within the zone's and the device's caps (from the rule book)."""
+        """A session already done, with depths within the caps.
+
+        Its date is not in the future (today in the clinic's time zone) nor before
+        the patient's birth; each depth is a number within the zone's and the
+        device's caps (from the rule book). All problems are reported together.
+        """
         errors: dict[str, list[str]] = {}
         if self.on and self.patient_id:
             from dermadelta.clinic.records.schedule import clinic_today  # schedule reads these models
@@ -220,9 +224,7 @@ class TreatmentSession(models.Model):
                 errors["on"] = ["The session date cannot be in the future: chart a session once it is done."]
             elif self.on < self.patient.date_of_birth:
                 errors["on"] = ["The session date is before the patient's date of birth."]
-        depths = self._depth_problems()
-        if depths:
-            errors.update(depths)
+        errors.update(self._depth_problems())
         if errors:
             raise ValidationError(errors)
 
