@@ -172,3 +172,13 @@ def test_an_upload_without_files_is_refused(api_alice, patient, nothing_written)
     error_of(upload(api_alice, patient, []), 422, "validation")
     response = api_alice.post(f"{BASE}/patients/{patient.pk}/photos", {"photos": "not a file"})
     error_of(response, 422, "validation")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=\u00e9"]
+)
+def test_a_multipart_body_without_a_usable_boundary_is_refused(api_alice, patient, nothing_written, content_type):
+    response = api_alice.generic(
+        "POST", f"{BASE}/patients/{patient.pk}/photos", b"--x\r\n\r\n", content_type=content_type
+    )
+    error_of(response, 400, "validation")

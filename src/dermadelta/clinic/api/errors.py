@@ -17,6 +17,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
@@ -124,7 +125,7 @@ def install(api: NinjaAPI) -> None:
     def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return error_response("too_large", "The request body is too large.")
 
-    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    def unreadable(request: HttpRequest, exc: SuspiciousOperation | MultiPartParserError) -> HttpResponse:
         return error_response("validation", "The request cannot be read (too many fields or files, or malformed).")
 
     def conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
@@ -143,7 +144,8 @@ def install(api: NinjaAPI) -> None:
         Http404: not_found,
         HttpError: http_error,
         RequestDataTooBig: too_large,
-        SuspiciousOperation: suspicious,
+        SuspiciousOperation: unreadable,
+        MultiPartParserError: unreadable,  # e.g. multipart/form-data without its boundary
         IntegrityError: conflict,
         Exception: unexpected,
     }
