@@ -67,3 +67,21 @@ def test_it_reports_the_batch_speed_up_against_its_target(tmp_path):
 
     assert "Two workers give 1.60x one (target >= 1.8x: not met)" in section
     assert "The queue costs 0.33 s per photo" in section
+
+
+def test_it_names_the_operations_with_server_errors(tmp_path):
+    fuzz = {
+        "checks": "not_a_server_error",
+        "examples_per_operation": 30,
+        "seed": 1,
+        "operations": 25,
+        "failed_operations": ["POST /api/v1/patients/{patient_id}/photos"],
+        "exit_status": 1,
+        "summary": "===== 1 failure, 2 warnings in 45.06s =====",
+    }
+    (tmp_path / "api-fuzz.json").write_text(json.dumps(fuzz))
+
+    section = benchreport.write(tmp_path, tmp_path / "PERFORMANCE.md")
+
+    assert "for 25 operations: server errors on `POST /api/v1/patients/{patient_id}/photos`" in section
+    assert "Its own summary: 1 failure, 2 warnings in 45.06s." in section

@@ -2,7 +2,8 @@
 
 ``make bench`` first rewrites the imaging section (``dermadelta.benchmark``), then
 measures the application (``dermadelta.clinic.loadbench`` on SQLite and on
-PostgreSQL, the batch throughput) into ``out/bench/*.json``; this module turns
+PostgreSQL, the batch throughput, the API under schemathesis) into
+``out/bench/*.json``; this module turns
 those files into one section, replacing the section a previous run wrote.
 
 Run: ``python -m dermadelta.clinic.benchreport out/bench docs/PERFORMANCE.md``
@@ -56,6 +57,20 @@ def batch_lines(figures: dict[str, Any]) -> list[str]:
     ]
 
 
+def fuzz_lines(figures: dict[str, Any]) -> list[str]:
+    failed = figures["failed_operations"]
+    verdict = "no server error" if not failed else "server errors on " + ", ".join(f"`{name}`" for name in failed)
+    return [
+        "## API robustness",
+        "",
+        f"schemathesis (`python -m dermadelta.clinic.api_fuzz`) generated up to {figures['examples_per_operation']} "
+        f"requests per operation (seed {figures['seed']}, check `{figures['checks']}`) against the running API, "
+        f"signed in with a practitioner's token, for {figures['operations']} operations: {verdict}. "
+        f"Its own summary: {figures['summary'].strip('= ')}.",
+        "",
+    ]
+
+
 def section(folder: Path) -> str:
     runs = [json.loads(path.read_text()) for path in sorted(folder.glob("load-*.json"))]
     lines = [MARKER, "", "## The clinic application under load", ""]
@@ -77,6 +92,9 @@ def section(folder: Path) -> str:
     batch = folder / "batch.json"
     if batch.exists():
         lines += batch_lines(json.loads(batch.read_text()))
+    fuzz = folder / "api-fuzz.json"
+    if fuzz.exists():
+        lines += fuzz_lines(json.loads(fuzz.read_text()))
     return "\n".join(lines)
 
 
