@@ -172,6 +172,19 @@ class PlanRequest:
     depth_mm: Mapping[str, float] | None = None
     conservative: bool = False
 
+    @classmethod
+    def like(cls, source: Any) -> PlanRequest:
+        """The request a stored plan, or an API body with the same fields, stands for."""
+        return cls(
+            targets=tuple(source.targets),
+            start=source.start,
+            device=source.device,
+            sessions=source.sessions,
+            interval_weeks=source.interval_weeks,
+            depth_mm=source.depth_mm,
+            conservative=source.conservative,
+        )
+
 
 def build_plan(request: PlanRequest, consultation: Consultation | None) -> Plan:
     """The protocol plan for ``request``; a refusal (a depth over a cap, a referral) becomes an ActionError."""
@@ -192,18 +205,7 @@ def build_plan(request: PlanRequest, consultation: Consultation | None) -> Plan:
 
 def plan_of(treatment_plan: TreatmentPlan) -> Plan:
     """Rebuild the protocol plan a stored plan was made from (for its care schedule and calendar)."""
-    return build_plan(
-        PlanRequest(
-            targets=tuple(treatment_plan.targets),
-            start=treatment_plan.start,
-            device=treatment_plan.device,
-            sessions=treatment_plan.sessions,
-            interval_weeks=treatment_plan.interval_weeks,
-            depth_mm=treatment_plan.depth_mm,
-            conservative=treatment_plan.conservative,
-        ),
-        treatment_plan.consultation,
-    )
+    return build_plan(PlanRequest.like(treatment_plan), treatment_plan.consultation)
 
 
 def create_plan(

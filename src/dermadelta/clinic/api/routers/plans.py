@@ -24,17 +24,12 @@ router = Router(tags=["plans"])
 def create_plan(request: HttpRequest, patient_id: RecordId, plan: PlanIn) -> Any:
     """Make the plan from the latest consultation and make it the active one (earlier plans are kept)."""
     patient = patient_to_change(actor(request), patient_id)
-    plan_request = actions.PlanRequest(
-        targets=tuple(plan.targets),
-        start=plan.start,
-        device=plan.device,
-        sessions=plan.sessions,
-        interval_weeks=plan.interval_weeks,
-        depth_mm=plan.depth_mm,
-        conservative=plan.conservative,
-    )
     made = actions.create_plan(
-        patient, plan_request, consultation=patient.consultations.first(), by=request.user, request=request
+        patient,
+        actions.PlanRequest.like(plan),
+        consultation=patient.consultations.first(),
+        by=request.user,
+        request=request,
     )
     return Status(201, made)
 
