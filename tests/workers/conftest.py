@@ -148,7 +148,13 @@ class Installation:
 
 
 def _env(data_dir: Path, redis_url: str) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("DERMADELTA_")}
+    # The processes share the SQLite file of this data folder, whatever DATABASE_URL the
+    # suite runs under: these tests are about the Redis engine, not the database.
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("DERMADELTA_") and name != "DATABASE_URL"
+    }
     env |= {
         "DERMADELTA_DATA_DIR": str(data_dir),
         "DERMADELTA_REDIS_URL": redis_url,
