@@ -14,10 +14,15 @@ from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from dermadelta.clinic.records.choices import ConsentKind, Endpoint, View
-from dermadelta.clinic.records.models import MAX_NUMBING_MINUTES, MAX_PASSES, MAX_SESSION_NUMBER, Comparison, Photo
+from dermadelta.clinic.records.models import (
+    MAX_ID,
+    MAX_NUMBING_MINUTES,
+    MAX_PASSES,
+    MAX_SESSION_NUMBER,
+    Comparison,
+    Photo,
+)
 
-#: The largest id a database can hold (a larger one is refused before any query).
-MAX_ID = 2**63 - 1
 MAX_OFFSET = 1_000_000_000
 
 T = TypeVar("T")

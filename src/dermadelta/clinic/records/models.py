@@ -23,6 +23,9 @@ from dermadelta.errors import InputError
 from dermadelta.protocol.rulebook import load_rulebook
 
 #: The highest session number charted (a series is 3 to 6 sessions, plus maintenance).
+#: The largest id a record's key (a 64-bit integer) holds; a larger one names no record
+#: and is refused before any query.
+MAX_ID = 2**63 - 1
 MAX_SESSION_NUMBER = 99
 #: The most passes over a zone in one session.
 MAX_PASSES = 20

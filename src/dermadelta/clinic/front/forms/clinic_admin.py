@@ -5,9 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from dermadelta.clinic.audit.models import AuditAction
-
-#: The largest id a database integer column holds; larger numbers are refused before any query.
-MAX_ID = 2**63 - 1
+from dermadelta.clinic.records.models import MAX_ID
 
 
 class AuditFilterForm(forms.Form):
