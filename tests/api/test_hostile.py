@@ -132,6 +132,18 @@ def test_an_unexpected_failure_is_a_500_without_trace_or_path(api_alice, monkeyp
     assert "Traceback" not in error["message"]
 
 
+def test_a_value_the_database_refuses_is_a_400_not_a_server_error(api_alice, monkeypatch, nothing_written):
+    from django.db import DataError
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+
+    monkeypatch.setattr(actions, "create_patient", refused)
+
+    error = error_of(post_json(api_alice, "/patients", VALID_PATIENT), 400, "validation")
+    assert "cannot be stored" in error["message"] and "PostgreSQL" not in error["message"]
+
+
 # --- uploads -----------------------------------------------------------------------------------------------
 
 
@@ -182,3 +194,21 @@ def test_a_multipart_body_without_a_usable_boundary_is_refused(api_alice, patien
         "POST", f"{BASE}/patients/{patient.pk}/photos", b"--x\r\n\r\n", content_type=content_type
     )
     error_of(response, 400, "validation")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/patients?q=Pa%00t", None),
+        ("post", "/patients", {**VALID_PATIENT, "last_name": "Ng\u0000"}),
+        ("post", "/patients/{pk}/consultations", {"zones": ["forehead"], "answers": {"pregnant\u0000": False}}),
+        ("post", "/patients/{pk}/consents", {"kind": "marketing", "note": "\u0000"}),
+    ],
+)
+def test_a_nul_character_anywhere_is_refused_before_the_database(
+    api_alice, patient, nothing_written, method, path, body
+):
+    # PostgreSQL cannot store one in text or JSON; SQLite would have stored it silently.
+    url = f"{BASE}{path.format(pk=patient.pk)}"
+    response = api_alice.get(url) if method == "get" else post_json(api_alice, path.format(pk=patient.pk), body)
+    assert "NUL" in json.dumps(error_of(response, 422, "validation"))

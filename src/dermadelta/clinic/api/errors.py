@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
@@ -133,6 +133,13 @@ def install(api: NinjaAPI) -> None:
         logger.warning("API conflict on %s: %s", request.path, exc)
         return error_response("conflict", "The change conflicts with another one made at the same time; try again.")
 
+    def unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # A value the schema let through but the database refuses; nothing was stored.
+        logger.warning("API value refused by the database on %s: %s", request.path, exc)
+        return error_response(
+            "validation", "A value cannot be stored (too long, out of range, or holding a NUL character)."
+        )
+
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
         return error_response("server_error", "Something went wrong on the server. It has been logged.")
@@ -147,6 +154,7 @@ def install(api: NinjaAPI) -> None:
         SuspiciousOperation: unreadable,
         MultiPartParserError: unreadable,  # e.g. multipart/form-data without its boundary
         IntegrityError: conflict,
+        DataError: unstorable,
         Exception: unexpected,
     }
     for exception, handler in handlers.items():

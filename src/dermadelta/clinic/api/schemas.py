@@ -11,7 +11,8 @@ import datetime as dt
 from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from ninja.schema import DjangoGetter
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from dermadelta.clinic.records.choices import ConsentKind, Endpoint, View
 from dermadelta.clinic.records.models import (
@@ -41,14 +42,37 @@ IsoDate = Annotated[dt.date, BeforeValidator(_text_only)]
 Depth = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
-class Input(Schema):
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+class Incoming(Schema):
+    """What a caller sends (body, query or form fields)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        # PostgreSQL cannot store a NUL character in text or JSON; no field of ours means one.
+        # Query and form fields arrive wrapped in ninja's DjangoGetter.
+        if _holds_nul(data._obj if isinstance(data, DjangoGetter) else data):
+            raise ValueError("text may not contain NUL characters (\\u0000)")
+        return data
+
+
+class Input(Incoming):
     model_config = ConfigDict(extra="forbid")
 
 
 # --- pagination -----------------------------------------------------------------------------------------
 
 
-class Paging(Schema):
+class Paging(Incoming):
     limit: int = Field(20, ge=1, le=100, description="How many items (1 to 100)")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many items to skip")
 
@@ -61,7 +85,7 @@ class Page(Schema, Generic[T]):
 # --- patients and consents -------------------------------------------------------------------------------
 
 
-class PatientFilters(Schema):
+class PatientFilters(Incoming):
     q: str = Field("", max_length=100, description="Words of the first or last name (all must match)")
     created_after: dt.datetime | None = Field(
         None, description="Only patients created after this moment (ISO 8601; without an offset: the clinic's time)"

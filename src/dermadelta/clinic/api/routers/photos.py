@@ -13,7 +13,7 @@ from dermadelta.clinic.api.errors import ApiError, ErrorOut, responses
 from dermadelta.clinic.api.lookups import patient_to_change, record_to_change
 from dermadelta.clinic.api.paging import page
 from dermadelta.clinic.api.routers import RecordId
-from dermadelta.clinic.api.schemas import MAX_ID, Page, Paging, PhotoDetailOut, PhotoOut, Schema, UploadOut
+from dermadelta.clinic.api.schemas import MAX_ID, Incoming, Page, Paging, PhotoDetailOut, PhotoOut, UploadOut
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.access import get_patient, get_record
 from dermadelta.clinic.records.choices import View
@@ -22,7 +22,7 @@ from dermadelta.clinic.records.models import Photo
 router = Router(tags=["photos"])
 
 
-class UploadTags(Schema):
+class UploadTags(Incoming):
     view: View = View.FRONT
     session_id: int | None = Field(None, ge=1, le=MAX_ID, description="The charted session the photos belong to")
 
