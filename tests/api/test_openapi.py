@@ -12,7 +12,7 @@ from django.db import close_old_connections
 from django.urls import URLPattern
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from dermadelta.clinic.api import tokens
 from dermadelta.clinic.api.main import api
@@ -73,12 +73,21 @@ def test_reads_keep_to_the_document_for_generated_requests(alice, patient, docum
         for operation in reads:
 
             @given(case=operation.as_strategy())
-            @settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+            # Derandomized: the same examples every run; the wide random search is `make bench`.
+            @settings(
+                max_examples=8,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
             def keeps_to_the_document(case: Any) -> None:
                 response = case.call(app=app, headers={"Authorization": f"Bearer {secret}"})
                 assert response.status_code < 500, (case.formatted_path, response.text[:300])
-                # ignored_auth would take the token given here for a generated (invalid) one.
-                case.validate_response(response, excluded_checks=[ignored_auth])
+                # ignored_auth would take the token given here for a generated (invalid) one;
+                # positive_data_acceptance expects every schema-valid value accepted, but some
+                # rules cannot be written in OpenAPI (no NUL characters, a moment after 1900).
+                case.validate_response(response, excluded_checks=[ignored_auth, positive_data_acceptance])
 
             keeps_to_the_document()
     finally:

@@ -76,6 +76,18 @@ def test_it_filters_patients_created_after_a_moment(api_alice, many):
     error_of(api_alice.get(PATIENTS, {"created_after": "yesterday"}), 422, "validation")
 
 
+@pytest.mark.parametrize(
+    "moment", ["0037-12-31T16:42:10+23:52", "0001-01-01T00:00:00+23:59", "9999-12-31T23:00:00-23:00"]
+)
+def test_a_moment_outside_our_era_is_refused_not_a_server_error(api_alice, moment):
+    # PostgreSQL refused the first with "time zone displacement out of range"; the others overflow in UTC.
+    error_of(api_alice.get(PATIENTS, {"created_after": moment}), 422, "validation")
+
+
+def test_a_far_offset_is_read_in_utc(api_alice, many):
+    assert after(api_alice, "2025-01-12T11:52:00+23:52") == {f"{n:02d}" for n in range(11, 25)}  # 12:00 UTC on the 11th
+
+
 def test_a_moment_without_an_offset_is_the_clinics_time(api_charlie, harbour):
     """Harbour is in New York: 07:30 there on 11 January is 12:30 UTC."""
     for n in (0, 1):

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from dermadelta.clinic.records.choices import ConsentKind, Endpoint, View
 from dermadelta.clinic.records.models import (
@@ -90,6 +90,17 @@ class PatientFilters(Incoming):
     created_after: dt.datetime | None = Field(
         None, description="Only patients created after this moment (ISO 8601; without an offset: the clinic's time)"
     )
+
+    @field_validator("created_after")
+    @classmethod
+    def _in_our_era(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # No record predates the application; and PostgreSQL refuses far-off years with
+        # exotic offsets (a server error before this check). An offset becomes UTC here.
+        if value is None:
+            return None
+        if not dt.datetime(1900, 1, 2) <= value.replace(tzinfo=None) <= dt.datetime(9999, 12, 30):
+            raise ValueError("give a moment between the years 1900 and 9999")
+        return value.astimezone(dt.UTC) if value.tzinfo is not None else value
 
 
 class PatientIn(Input):
