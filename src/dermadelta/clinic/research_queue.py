@@ -12,7 +12,6 @@ may have died with its worker, and is enqueued afresh.
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from django_tasks.exceptions import TaskException
 
 from dermadelta.batch.progress import Status
 from dermadelta.clinic.research import analyse_file
+from dermadelta.clinic.running import stop
 
 QUEUED_FILE = "queued.jsonl"
 STOP_TIMEOUT_S = 30
@@ -157,17 +157,4 @@ def batch_workers(count: int, log_dir: Path) -> Iterator[Workers]:
         try:
             yield Workers(processes)
         finally:
-            _stop(processes)
-
-
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)  # the worker finishes its task, then exits
-    deadline = time.monotonic() + STOP_TIMEOUT_S
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            stop(*processes, timeout_s=STOP_TIMEOUT_S)

@@ -90,7 +90,7 @@ def web_and_worker(
             _wait_until_up(running, ready_timeout_s)
             yield running
         finally:
-            _stop(server, worker)
+            stop(server, worker)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -113,13 +113,15 @@ def _wait_until_up(running: Running, timeout_s: float) -> None:
     raise TimeoutError(f"the web server did not answer at {running.url} within {timeout_s:.0f} s")
 
 
-def _stop(*processes: subprocess.Popen[bytes]) -> None:
+def stop(*processes: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEOUT_S) -> None:
+    """Ask each process to stop (SIGTERM: a worker finishes its job first); kill what is left after ``timeout_s``."""
     for process in processes:
         if process.poll() is None:
             process.terminate()
+    deadline = time.monotonic() + timeout_s
     for process in processes:
         try:
-            process.wait(timeout=STOP_TIMEOUT_S)
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
