@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -44,12 +46,4 @@ def match_colour(moving: Standardized, reference: Standardized, *, region: NDArr
         return moving
     gains = np.median(reference.linear[usable] / moving.linear[usable], axis=0)
     linear = np.clip(moving.linear * gains.astype(np.float32), 0.0, 1.0).astype(np.float32)
-    return Standardized(
-        linear=linear,
-        valid=moving.valid,
-        landmarks=moving.landmarks,
-        to_canonical=moving.to_canonical,
-        pixel_spacing_mm=moving.pixel_spacing_mm,
-        source_pixel_spacing_mm=moving.source_pixel_spacing_mm,
-        colour_gains=(float(gains[0]), float(gains[1]), float(gains[2])),
-    )
+    return replace(moving, linear=linear, colour_gains=(float(gains[0]), float(gains[1]), float(gains[2])))

@@ -16,7 +16,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dermadelta.imaging.colour import individual_typology_angle, linear_to_lab, log_luminance, melanin_index
+from dermadelta.imaging.colour import (
+    chromophore_indices,
+    individual_typology_angle,
+    linear_to_lab,
+    log_luminance,
+    melanin_index,
+)
+from dermadelta.imaging.harmonise import (
+    FINE_SCALE_METRICS,
+    DetailResolution,
+    at_analysis_resolution,
+    detail_resolution,
+)
 from dermadelta.imaging.standardize import Standardized
 from dermadelta.imaging.zones import MIN_ZONE_PIXELS, ZONE_NAMES, Zones
 
@@ -36,38 +48,36 @@ class MetricSpec:
 METRICS: dict[str, MetricSpec] = {
     spec.name: spec
     for spec in (
-        MetricSpec("redness", "a* (CIELAB)", 1.0, "mean float CIELAB a* of the zone's skin"),
-        MetricSpec("pigmentation", "melanin index", 1.0, "mean Diffey melanin index 100 log10(1/R)"),
+        MetricSpec("redness", "haemoglobin index", 1.0, "mean haemoglobin index of the zone's skin"),
+        MetricSpec("pigmentation", "melanin index", 1.0, "mean melanin index of the zone's skin"),
         MetricSpec("tone_ita", "degrees", 1.0, "ITA = atan2(L* - 50, b*) on the zone's median L*, b*"),
         MetricSpec("unevenness", "L* (CIELAB)", 1.0, "std of L* band-passed between 1 and 8 mm"),
-        MetricSpec("texture", "% log luminance", 0.3, "100 x std of log luminance band-passed 0.3-1.0 mm"),
-        MetricSpec("pores", "area fraction", 0.3, "fraction of skin in dark blobs under 1.2 mm (black-hat > 5 %)"),
-        MetricSpec("wrinkles", "ridge strength x 100", 0.5, "mean dark-line Hessian strength at 0.6-1.5 mm"),
+        MetricSpec("texture", "% log luminance", 0.6, "100 x std of log luminance band-passed 0.6-2.0 mm"),
+        MetricSpec("pores", "% log luminance", 0.6, "mean depth of dark blobs under 1.5 mm (black-hat), x 100"),
+        MetricSpec("wrinkles", "line strength x 100", 0.6, "mean dark-line Hessian strength at 0.8-1.8 mm, not blobs"),
         MetricSpec(
             "spots",
             "area fraction",
-            0.5,
-            "area fraction of spots 1 mm+ across, 4+ MI units above a 6 mm median",
+            0.6,
+            "area fraction of brown spots 1 mm+ across, 4+ melanin units above a 6 mm median",
         ),
     )
 }
 METRIC_NAMES = tuple(METRICS)
 
-# Scales in millimetres on the face.
+# Scales in millimetres on the face; fine detail is measured on the face brought to
+# the common effective resolution (harmonise.ANALYSIS_BLUR_MM, a Gaussian of 0.6 mm).
 _UNEVENNESS_BAND_MM = (1.0, 8.0)
-_TEXTURE_BAND_MM = (0.3, 1.0)
-_PORE_MAX_DIAMETER_MM = 1.2
-_PORE_CONTRAST = 0.05  # natural-log luminance: 5 % darker than the surrounding skin
-#: Pores are found on log luminance smoothed this much, below their own size but
-#: enough to stop single-pixel sensor noise from counting as pores.
-_PORE_PRESMOOTH_MM = 0.25
-_WRINKLE_SCALES_MM = (0.6, 1.0, 1.5)
-_SPOT_SMOOTH_MM = 0.5
+_TEXTURE_COARSE_MM = 2.0
+_PORE_MAX_DIAMETER_MM = 1.5
+_WRINKLE_SCALES_MM = (0.8, 1.2, 1.8)
 _SPOT_BACKGROUND_MM = 6.0
 _PIXELS_PER_SIGMA_REDUCED = 3.0
-_SPOT_MIN_DIAMETER_MM = 1.0
+SPOT_MIN_DIAMETER_MM = 1.0
 _SPOT_CONTRAST_MI = 4.0  # about 9 % less red light than the skin around it
 _SPOT_MEDIAN_STEP_MI = 0.5
+#: A zone whose skin is more than this share glare or clipped colour is not measured.
+MAX_SATURATED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -131,19 +141,23 @@ def black_hat(image: FloatMap, diameter_px: float) -> FloatMap:
     return (cv2.morphologyEx(image, cv2.MORPH_CLOSE, disc) - image).astype(np.float32)
 
 
-def dark_ridge_strength(image: FloatMap, sigmas_px: tuple[float, ...]) -> FloatMap:
-    """Scale-normalized strength of dark lines (valleys) at any orientation.
+def dark_line_strength(image: FloatMap, sigmas_px: tuple[float, ...]) -> FloatMap:
+    """Scale-normalized strength of dark lines (valleys) at any orientation, not blobs.
 
-    The largest eigenvalue of the Hessian of a Gaussian-smoothed image is large and
-    positive across a dark line; sigma^2 normalizes it across scales (Lindeberg 1998),
-    and the strongest scale is kept, as in Frangi et al. 1998 without the vesselness
-    shape factor (wrinkles are lines of any width, not tubes).
+    Across a dark line the Hessian of the smoothed image has one large positive
+    eigenvalue (l1) and one near zero (l2); across a round dark spot both are large.
+    The strength max(0, l1 - |l2|) x sigma^2 keeps lines and falls to zero on round
+    spots and pores, the anisotropy that Frangi's and Sato's filters use to tell
+    tubes from blobs; sigma^2 normalizes it across scales (Lindeberg 1998), and the
+    strongest scale is kept.
 
     References
     ----------
     Lindeberg T. Edge detection and ridge detection with automatic scale selection.
     IJCV 1998;30:117-56. Frangi AF et al. Multiscale vessel enhancement filtering.
-    MICCAI 1998.
+    MICCAI 1998. Sato Y et al. Three-dimensional multi-scale line filter for
+    segmentation and visualization of curvilinear structures in medical images.
+    Med Image Anal 1998;2:143-68.
     """
     import cv2
 
@@ -155,14 +169,15 @@ def dark_ridge_strength(image: FloatMap, sigmas_px: tuple[float, ...]) -> FloatM
         hxy = cv2.Sobel(smooth, cv2.CV_32F, 1, 1, ksize=3)
         half_trace = 0.5 * (hxx + hyy)
         root = np.sqrt(0.25 * (hxx - hyy) ** 2 + hxy**2)
-        largest = (half_trace + root) * np.float32(sigma**2)
-        np.maximum(best, largest, out=best)
+        largest, smallest = half_trace + root, half_trace - root
+        line = np.maximum(largest - np.abs(smallest), 0) * np.float32(sigma**2)
+        np.maximum(best, line, out=best)
     return best
 
 
 def spot_mask(melanin: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float) -> NDArray[np.bool_]:
     """Brown spots: skin whose melanin index stands ``_SPOT_CONTRAST_MI`` above its local
-    median background, at least ``_SPOT_MIN_DIAMETER_MM`` across.
+    median background, at least ``SPOT_MIN_DIAMETER_MM`` across.
 
     The background is a median over ``_SPOT_BACKGROUND_MM``, which spots do not pull
     up as they would a mean; the opening removes pores and fine lines, which are
@@ -173,7 +188,7 @@ def spot_mask(melanin: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float) 
     """
     import cv2
 
-    fine = masked_gaussian(melanin, mask, _SPOT_SMOOTH_MM / spacing_mm)
+    fine = np.where(mask, melanin, masked_gaussian(melanin, mask, 1.0 / spacing_mm)).astype(np.float32)
     half = cv2.resize(fine, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     # Centre the 8-bit range on the skin's own median melanin index.
     offset = float(np.median(fine[mask])) - 128 * _SPOT_MEDIAN_STEP_MI if mask.any() else 0.0
@@ -182,9 +197,17 @@ def spot_mask(melanin: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float) 
     background = cv2.medianBlur(quantized, kernel).astype(np.float32) * _SPOT_MEDIAN_STEP_MI + offset
     background = cv2.resize(background, (fine.shape[1], fine.shape[0]), interpolation=cv2.INTER_LINEAR)
     raised = ((fine - background) > _SPOT_CONTRAST_MI) & mask
-    size = max(3, int(round(_SPOT_MIN_DIAMETER_MM / spacing_mm)) | 1)
+    size = max(3, int(round(SPOT_MIN_DIAMETER_MM / spacing_mm)) | 1)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     return cv2.morphologyEx(raised.astype(np.uint8), cv2.MORPH_OPEN, disc).astype(bool)
+
+
+def spot_centres(spots: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """(N, 2) centres (row, col) of the individual spots (lesions) of a spot mask."""
+    import cv2
+
+    count, _, _, centroids = cv2.connectedComponentsWithStats(spots.astype(np.uint8), connectivity=8)
+    return np.asarray(centroids[1:count, ::-1], dtype=np.float64)
 
 
 def _crop_box(mask: NDArray[np.bool_], margin: int) -> tuple[slice, slice]:
@@ -201,47 +224,60 @@ def _crop_box(mask: NDArray[np.bool_], margin: int) -> tuple[slice, slice]:
 class MetricMaps:
     """Per-pixel maps of the face (cropped to the skin's bounding box), shared by all zones.
 
-    They are also what the report's change heatmaps are drawn from.
+    Colour maps (``lab``, ``redness``, ``melanin``) come from the photo as it is;
+    fine-detail maps from the photo brought to the common effective resolution
+    (``resolution``), or are ``None`` where that photo is too soft for them. They are
+    also what the report's change heatmaps are drawn from.
     """
 
     box: tuple[slice, slice]
     lab: FloatMap
+    redness: FloatMap
     melanin: FloatMap
-    unevenness: FloatMap
-    texture: FloatMap
-    pores: NDArray[np.bool_]
-    wrinkles: FloatMap
-    spots: NDArray[np.bool_]
+    resolution: DetailResolution
+    unevenness: FloatMap | None
+    texture: FloatMap | None
+    pores: FloatMap | None
+    wrinkles: FloatMap | None
+    spots: NDArray[np.bool_] | None
 
 
-def metric_maps(standardized: Standardized, skin: NDArray[np.bool_]) -> MetricMaps:
+def metric_maps(
+    standardized: Standardized, skin: NDArray[np.bool_], *, resolution: DetailResolution | None = None
+) -> MetricMaps:
     """Compute every per-pixel map once for the whole face skin."""
-    import cv2
-
+    resolution = resolution or detail_resolution(standardized)
     spacing = standardized.pixel_spacing_mm
     margin = int(np.ceil(3 * _UNEVENNESS_BAND_MM[1] / spacing))
     box = _crop_box(skin, margin)
     linear = standardized.linear[box]
     mask = skin[box]
     lab = linear_to_lab(linear)
-    log_lum = log_luminance(linear)
-    melanin = melanin_index(linear)
+    chromophores = chromophore_indices(linear)
+    colour = {"box": box, "lab": lab, "redness": chromophores[..., 1], "melanin": chromophores[..., 0]}
+    if not resolution.measurable:
+        return MetricMaps(
+            **colour, resolution=resolution, unevenness=None, texture=None, pores=None, wrinkles=None, spots=None
+        )
 
     def px(mm: float) -> float:
         return mm / spacing
 
-    unevenness = band_pass(lab[..., 0], mask, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
-    texture = 100 * band_pass(log_lum, mask, px(_TEXTURE_BAND_MM[0]), px(_TEXTURE_BAND_MM[1]))
-    # Fill non-skin with the local skin level so eyes and hair make no false blobs.
+    detail = at_analysis_resolution(linear, resolution, pixel_spacing_mm=spacing)
+    log_lum = log_luminance(detail)
+    lightness = linear_to_lab(detail)[..., 0]
+    unevenness = band_pass(lightness, mask, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
+    # Fill non-skin with the local skin level so eyes and hair make no false blobs or lines.
     filled = np.where(mask, log_lum, masked_gaussian(log_lum, mask, px(2.0))).astype(np.float32)
-    presmoothed = cv2.GaussianBlur(filled, (0, 0), px(_PORE_PRESMOOTH_MM))
-    pores = black_hat(presmoothed, px(_PORE_MAX_DIAMETER_MM)) > _PORE_CONTRAST
-    wrinkles = 100 * dark_ridge_strength(filled, tuple(px(s) for s in _WRINKLE_SCALES_MM))
-    spots = spot_mask(melanin, mask, spacing_mm=spacing)
+    texture = 100 * (filled - masked_gaussian(filled, mask, px(_TEXTURE_COARSE_MM)))
+    # The mean depth, not the area above a depth threshold: a threshold turns a small
+    # change of contrast into a large change of area.
+    pores = 100 * black_hat(filled, px(_PORE_MAX_DIAMETER_MM))
+    wrinkles = 100 * dark_line_strength(filled, tuple(px(s) for s in _WRINKLE_SCALES_MM))
+    spots = spot_mask(melanin_index(detail), mask, spacing_mm=spacing)
     return MetricMaps(
-        box=box,
-        lab=lab,
-        melanin=melanin,
+        **colour,
+        resolution=resolution,
         unevenness=unevenness.astype(np.float32),
         texture=texture.astype(np.float32),
         pores=pores,
@@ -250,17 +286,24 @@ def metric_maps(standardized: Standardized, skin: NDArray[np.bool_]) -> MetricMa
     )
 
 
-def _zone_values(maps: MetricMaps, mask: NDArray[np.bool_]) -> dict[str, float]:
+def _zone_values(maps: MetricMaps, mask: NDArray[np.bool_]) -> dict[str, float | None]:
     lab = maps.lab[mask]
+
+    def fine(values: NDArray[np.float32] | NDArray[np.bool_] | None, statistic: str) -> float | None:
+        if values is None:
+            return None
+        picked = values[mask]
+        return float(np.std(picked) if statistic == "std" else np.mean(picked))
+
     return {
-        "redness": float(np.mean(lab[:, 1])),
+        "redness": float(np.mean(maps.redness[mask])),
         "pigmentation": float(np.mean(maps.melanin[mask])),
         "tone_ita": individual_typology_angle(float(np.median(lab[:, 0])), float(np.median(lab[:, 2]))),
-        "unevenness": float(np.std(maps.unevenness[mask])),
-        "texture": float(np.std(maps.texture[mask])),
-        "pores": float(np.mean(maps.pores[mask])),
-        "wrinkles": float(np.mean(maps.wrinkles[mask])),
-        "spots": float(np.mean(maps.spots[mask])),
+        "unevenness": fine(maps.unevenness, "std"),
+        "texture": fine(maps.texture, "std"),
+        "pores": fine(maps.pores, "mean"),
+        "wrinkles": fine(maps.wrinkles, "mean"),
+        "spots": fine(maps.spots, "mean"),
     }
 
 
@@ -268,30 +311,38 @@ def measure(standardized: Standardized, zones: Zones, *, maps: MetricMaps | None
     """Stage ``measure``: every metric in every zone, or the reason it is not measurable."""
     maps = maps or metric_maps(standardized, zones.masks["face"])
     unresolved = {
-        name: f"needs detail of {spec.finest_scale_mm} mm; the photo resolves "
-        f"{standardized.source_pixel_spacing_mm:.2f} mm per pixel"
+        name: f"the photo's pixels are too coarse: {standardized.source_pixel_spacing_mm:.2f} mm each on the face, "
+        f"and this needs detail of {spec.finest_scale_mm} mm"
         for name, spec in METRICS.items()
         if standardized.source_pixel_spacing_mm > spec.finest_scale_mm
     }
+    if not maps.resolution.measurable:
+        unresolved = {name: maps.resolution.reason for name in FINE_SCALE_METRICS} | unresolved
     values: dict[str, dict[str, float | None]] = {}
     reasons: dict[str, dict[str, str]] = {}
     for zone in ZONE_NAMES:
         mask = zones.masks[zone][maps.box]
         count = int(mask.sum())
         reasons[zone] = {}
-        if count < MIN_ZONE_PIXELS:
-            why = f"only {count} skin pixels in the zone (at least {MIN_ZONE_PIXELS})"
+        saturated = zones.saturated_share.get(zone, 0.0)
+        if count < MIN_ZONE_PIXELS or saturated > MAX_SATURATED_SHARE:
+            why = (
+                f"glare or an over-exposed colour channel covers {saturated:.0%} of this area"
+                if saturated > MAX_SATURATED_SHARE
+                else f"too little visible skin in this area ({count} pixels, at least {MIN_ZONE_PIXELS})"
+            )
             values[zone] = dict.fromkeys(METRIC_NAMES)
             reasons[zone] = dict.fromkeys(METRIC_NAMES, why)
             continue
         measured = _zone_values(maps, mask)
         values[zone] = {}
         for metric in METRIC_NAMES:
-            if metric in unresolved:
+            value = measured[metric]
+            if metric in unresolved or value is None:
                 values[zone][metric] = None
-                reasons[zone][metric] = unresolved[metric]
+                reasons[zone][metric] = unresolved.get(metric, maps.resolution.reason)
             else:
-                values[zone][metric] = round(measured[metric], 6)
+                values[zone][metric] = round(value, 6)
     return Measurements(
         values=values,
         not_measurable=reasons,

@@ -14,13 +14,20 @@ random generator, never global state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dermadelta.imaging.colour import lab_to_linear, linear_to_lab, linear_to_srgb, log_luminance, srgb_to_linear
+from dermadelta.imaging.colour import (
+    HAEMOGLOBIN_DENSITY,
+    MELANIN_DENSITY,
+    linear_to_lab,
+    linear_to_srgb,
+    log_luminance,
+    srgb_to_linear,
+)
 from dermadelta.imaging.zones import (
     FACE_OVAL,
     LEFT_BROW,
@@ -169,11 +176,46 @@ def with_skin_tone(subject: Subject, melanin_units: float) -> Subject:
 # --- treatment effects: what a real change of the skin looks like -----------------
 
 
+def add_haemoglobin(rgb: Image, skin: Mask, *, density: float) -> Image:
+    """More blood in the skin: linear reflectance attenuated by a haemoglobin optical
+    density ``density`` (log10 units at the green channel) under the soft ``skin`` mask."""
+    attenuation = np.power(np.float32(10), -density * HAEMOGLOBIN_DENSITY * skin[..., None])
+    return linear_to_srgb(np.clip(srgb_to_linear(rgb) * attenuation, 0, 1).astype(np.float32))
+
+
+def add_melanin(rgb: Image, skin: Mask, *, density: float) -> Image:
+    """More melanin in the skin (a tan, a darker patch): linear reflectance attenuated
+    by a melanin optical density ``density`` (log10 units at the green channel)."""
+    attenuation = np.power(np.float32(10), -density * (MELANIN_DENSITY / MELANIN_DENSITY[1]) * skin[..., None])
+    return linear_to_srgb(np.clip(srgb_to_linear(rgb) * attenuation, 0, 1).astype(np.float32))
+
+
 def add_redness(rgb: Image, skin: Mask, *, delta_a: float = 3.0) -> Image:
-    """Raise CIELAB a* of the skin by ``delta_a`` (erythema), leaving L* and b* alone."""
-    lab = linear_to_lab(srgb_to_linear(rgb))
-    lab[..., 1] += delta_a * skin
-    return linear_to_srgb(np.clip(lab_to_linear(lab), 0, 1))
+    """Erythema: more haemoglobin, which absorbs green far more than red, in the amount
+    that raises the mean CIELAB a* of the skin (where ``skin`` > 0.5) by ``delta_a``.
+
+    The density is found by bisection, so the change is a pure haemoglobin change
+    (melanin untouched) of a known visible size.
+    """
+    core = skin > 0.5
+    if not core.any() or delta_a == 0:
+        return rgb
+    start = float(np.mean(linear_to_lab(srgb_to_linear(rgb[core]))[:, 1]))
+
+    def raised(density: float) -> float:
+        changed = add_haemoglobin(rgb[core][None], skin[core][None], density=density)[0]
+        return float(np.mean(linear_to_lab(srgb_to_linear(changed))[:, 1])) - start
+
+    low, high = (0.0, 0.05) if delta_a > 0 else (-0.05, 0.0)
+    while abs(raised(high if delta_a > 0 else low)) < abs(delta_a) and abs(high - low) < 2.0:
+        high, low = (high * 2, low) if delta_a > 0 else (high, low * 2)
+    for _ in range(30):
+        middle = 0.5 * (low + high)
+        if raised(middle) < delta_a:
+            low = middle
+        else:
+            high = middle
+    return add_haemoglobin(rgb, skin, density=0.5 * (low + high))
 
 
 def smooth_texture(rgb: Image, skin: Mask, *, inter_ocular_px: float, amount: float = 0.5) -> Image:
@@ -213,11 +255,48 @@ def add_brown_spots(
     return linear_to_srgb(srgb_to_linear(rgb) * attenuation)
 
 
+def add_spots_in(
+    rgb: Image,
+    region: NDArray[np.bool_],
+    *,
+    inter_ocular_px: float,
+    rng: np.random.Generator,
+    count: int,
+    diameter_mm: tuple[float, float] = (1.0, 3.0),
+) -> Image:
+    """Add ``count`` brown spots (solar lentigines) ``diameter_mm`` across inside ``region``.
+
+    Each is a melanin patch about 7 L* darker than the skin around it, with a soft
+    edge; centres are drawn uniformly over the region, at least a diameter apart.
+    """
+    import cv2
+
+    mm = 63.0 / inter_ocular_px
+    candidates = np.argwhere(region)
+    density = np.zeros(region.shape, dtype=np.float32)
+    placed: list[tuple[float, float, float]] = []
+    for _ in range(count * 50):
+        if len(placed) == count or candidates.size == 0:
+            break
+        y, x = candidates[rng.integers(len(candidates))]
+        radius = rng.uniform(*diameter_mm) / 2 / mm
+        if any(np.hypot(y - py, x - px) < radius + pr + 1 for py, px, pr in placed):
+            continue
+        placed.append((float(y), float(x), float(radius)))
+        cv2.circle(density, (int(x), int(y)), max(1, int(round(radius))), _SPOT_MELANIN_UNITS, thickness=-1)
+    density = cv2.GaussianBlur(density, (0, 0), 0.15 / mm)
+    attenuation = np.exp(-density[..., None] * _MELANIN_DENSITY)
+    return linear_to_srgb(srgb_to_linear(rgb) * attenuation)
+
+
 # --- capture nuisance: what changes between two photos of an unchanged face ---------
 
 
 @dataclass(frozen=True)
 class Nuisance:
+    """One capture's differences: framing, light, sensor, and the phone's own processing
+    (optical softness ``blur_px``, unsharp-mask ``sharpen`` amount, ``denoise`` strength)."""
+
     exposure_ev: float
     white_balance: tuple[float, float, float]
     jpeg_quality: int
@@ -225,6 +304,66 @@ class Nuisance:
     shift_px: tuple[float, float]
     scale: float
     rotation_deg: float
+    blur_px: float = 0.0
+    sharpen: float = 0.0
+    denoise: float = 0.0
+
+
+#: The kinds of capture difference the evaluation varies one at a time, and all at once.
+NUISANCE_KINDS = (
+    "scale",
+    "rotation",
+    "exposure",
+    "white balance",
+    "sensor noise",
+    "jpeg",
+    "softer phone",
+    "sharpening",
+    "noise reduction",
+    "all at once",
+)
+_NEUTRAL = Nuisance(
+    exposure_ev=0.0,
+    white_balance=(1.0, 1.0, 1.0),
+    jpeg_quality=92,
+    noise=0.2,
+    shift_px=(0.0, 0.0),
+    scale=1.0,
+    rotation_deg=0.0,
+)
+
+
+def phone_nuisance(rng: np.random.Generator, *, inter_ocular_px: float, kind: str = "all at once") -> Nuisance:
+    """A capture as wide as real phones differ: scale 0.8-1.2, in-plane rotation up to
+    15 deg, exposure +-0.5 EV, white balance +-6 % per channel, sensor noise, JPEG
+    60-95, and another phone's processing (blur up to sigma 1 px, unsharp masking,
+    noise reduction). ``kind`` varies one of ``NUISANCE_KINDS`` alone from a neutral
+    capture, or all of them at once."""
+    if kind not in NUISANCE_KINDS:
+        raise ValueError(f"unknown nuisance kind {kind!r}")
+    every = kind == "all at once"
+    changes: dict[str, object] = {}
+    if every or kind == "scale":
+        changes["scale"] = float(rng.uniform(0.8, 1.2))
+    if every or kind == "rotation":
+        changes["rotation_deg"] = float(rng.uniform(-15, 15))
+    if every:
+        changes["shift_px"] = tuple(float(s) for s in rng.uniform(-0.3, 0.3, 2) * inter_ocular_px)
+    if every or kind == "exposure":
+        changes["exposure_ev"] = float(rng.uniform(-0.5, 0.5))
+    if every or kind == "white balance":
+        changes["white_balance"] = tuple(float(g) for g in rng.uniform(0.94, 1.06, 3))
+    if every or kind == "sensor noise":
+        changes["noise"] = float(rng.uniform(0.0, 1.0))
+    if every or kind == "jpeg":
+        changes["jpeg_quality"] = int(rng.integers(60, 96))
+    if every or kind == "softer phone":
+        changes["blur_px"] = float(rng.uniform(0.0, 1.0))
+    if kind == "sharpening" or (every and rng.uniform() < 0.5):
+        changes["sharpen"] = float(rng.uniform(0.2, 1.0))
+    if kind == "noise reduction" or (every and rng.uniform() < 0.5):
+        changes["denoise"] = float(rng.uniform(0.3, 1.0))
+    return replace(_NEUTRAL, **changes)  # type: ignore[arg-type]
 
 
 def random_nuisance(rng: np.random.Generator, *, inter_ocular_px: float) -> Nuisance:
@@ -266,18 +405,30 @@ def warp(rgb: Image, matrix: NDArray[np.float64]) -> Image:
 
 
 def capture(rgb: Image, nuisance: Nuisance, *, rng: np.random.Generator) -> bytes:
-    """Photograph ``rgb`` again under ``nuisance``: reframe, re-expose, re-balance, add
-    sensor noise and encode as JPEG. Returns the file's bytes."""
+    """Photograph ``rgb`` again under ``nuisance``: reframe, soften (optics), re-expose,
+    re-balance, add sensor noise, then the phone's noise reduction and sharpening,
+    and encode as JPEG. Returns the file's bytes."""
+    import cv2
 
     matrix = similarity_matrix(
         shape=rgb.shape, rotation_deg=nuisance.rotation_deg, scale=nuisance.scale, shift_px=nuisance.shift_px
     )
-    linear = srgb_to_linear(warp(rgb, matrix))
+    framed = warp(rgb, matrix)
+    if nuisance.blur_px > 0.05:
+        framed = cv2.GaussianBlur(framed, (0, 0), nuisance.blur_px)
+    linear = srgb_to_linear(framed)
     linear = linear * np.float32(2.0**nuisance.exposure_ev) * np.asarray(nuisance.white_balance, np.float32)
     # Poisson-Gaussian sensor noise in linear light, at a phone's base ISO at most.
     sigma = np.sqrt(np.maximum(linear, 0) * np.float32(2e-4) + np.float32(2e-6)) * np.float32(nuisance.noise)
     linear = (linear + sigma * rng.standard_normal(linear.shape).astype(np.float32)).astype(np.float32)
-    return encode_jpeg(linear_to_srgb(np.clip(linear, 0, 1)), quality=nuisance.jpeg_quality)
+    encoded = np.clip(linear_to_srgb(np.clip(linear, 0, 1)), 0, 1).astype(np.float32)
+    if nuisance.denoise > 0:
+        # An edge-preserving filter, as phones smooth flat areas and keep edges.
+        encoded = cv2.bilateralFilter(encoded, 5, 0.02 + 0.06 * nuisance.denoise, 2.0)
+    if nuisance.sharpen > 0:
+        soft = cv2.GaussianBlur(encoded, (0, 0), 1.2)
+        encoded = np.clip(encoded + nuisance.sharpen * (encoded - soft), 0, 1).astype(np.float32)
+    return encode_jpeg(encoded, quality=nuisance.jpeg_quality)
 
 
 def encode_jpeg(rgb: Image, *, quality: int = 95) -> bytes:

@@ -25,6 +25,8 @@ FRAME_WIDTH_IOD = 2.6
 FRAME_HEIGHT_IOD = 3.4
 EYE_LINE_FROM_TOP_IOD = 1.3
 FRAME_SIZE_PX = (round(FRAME_WIDTH_IOD * CANONICAL_IOD_PX), round(FRAME_HEIGHT_IOD * CANONICAL_IOD_PX))
+#: An sRGB value at or above this is clipped: the sensor or the encoder ran out of range.
+CLIPPED_SRGB = 0.985
 
 Affine = NDArray[np.float64]  # 2 x 3, maps (x, y, 1) to (x', y')
 
@@ -37,7 +39,10 @@ class Standardized:
     canonical pixels that came from inside the photo; ``to_canonical`` maps the
     original photo's (x, y) to canonical (x, y); ``landmarks`` are in canonical
     pixels; ``source_pixel_spacing_mm`` is the photo's own resolution at the face,
-    which decides which fine-scale metrics can be resolved.
+    which decides which fine-scale metrics can be resolved; ``saturated`` marks the
+    canonical pixels where any channel of the photo was clipped (glare, or one
+    channel blown on bright skin): their colour is not the skin's, so they are left
+    out of every measurement.
     """
 
     linear: NDArray[np.float32]
@@ -47,6 +52,11 @@ class Standardized:
     pixel_spacing_mm: float
     source_pixel_spacing_mm: float
     colour_gains: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    saturated: NDArray[np.bool_] | None = None
+
+    def saturated_mask(self) -> NDArray[np.bool_]:
+        """Canonical pixels with a clipped channel (none when the photo had none)."""
+        return self.saturated if self.saturated is not None else np.zeros(self.valid.shape, dtype=bool)
 
 
 def apply_affine(matrix: Affine, points: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -79,11 +89,16 @@ def canonical_transform(landmarks: Landmarks) -> Affine:
     return np.array([[a.real, -a.imag, b.real], [a.imag, a.real, b.imag]])
 
 
-def warp_to_canonical(rgb: NDArray[np.float32], to_canonical: Affine) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
+def warp_to_canonical(
+    rgb: NDArray[np.float32], to_canonical: Affine
+) -> tuple[NDArray[np.float32], NDArray[np.bool_], NDArray[np.bool_]]:
     """Warp sRGB pixels into the canonical frame and decode them to linear light.
 
     When the photo is finer than the canonical frame, the face region is first
     reduced with area averaging, so fine skin detail is integrated, not aliased.
+    Returns the linear pixels, the pixels that came from inside the photo, and the
+    pixels touched by a clipped channel (the clip map is warped with the photo
+    and anything it reaches counts, so interpolation cannot hide a clipped edge).
     """
     import cv2
 
@@ -97,10 +112,12 @@ def warp_to_canonical(rgb: NDArray[np.float32], to_canonical: Affine) -> tuple[N
     if x1 - x0 < 2 or y1 - y0 < 2:
         raise ValueError("the face is outside the photo")
     crop = rgb[y0:y1, x0:x1]
+    clipped = np.any(crop >= CLIPPED_SRGB, axis=2).astype(np.float32)
     matrix = compose(to_canonical, np.array([[1.0, 0, x0], [0, 1.0, y0]]))
     if scale < 0.9:
         size = (max(2, round((x1 - x0) * scale)), max(2, round((y1 - y0) * scale)))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+        clipped = cv2.resize(clipped, size, interpolation=cv2.INTER_AREA)
         fx, fy = (x1 - x0) / size[0], (y1 - y0) / size[1]
         # cv2.resize maps pixel centres: x_src = (x_dst + 0.5) * f - 0.5
         matrix = compose(matrix, np.array([[fx, 0, 0.5 * fx - 0.5], [0, fy, 0.5 * fy - 0.5]]))
@@ -109,7 +126,10 @@ def warp_to_canonical(rgb: NDArray[np.float32], to_canonical: Affine) -> tuple[N
     )
     valid = np.all(warped >= 0, axis=2)
     warped[~valid] = 0
-    return srgb_to_linear(warped), valid
+    saturated = (
+        cv2.warpAffine(clipped, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT) > 0
+    )
+    return srgb_to_linear(warped), valid, saturated & valid
 
 
 def standardize(decoded: Decoded, landmarks: Landmarks, *, to_canonical: Affine | None = None) -> Standardized:
@@ -122,10 +142,11 @@ def standardize(decoded: Decoded, landmarks: Landmarks, *, to_canonical: Affine 
     if not landmarks.found:
         raise ValueError("cannot standardize a photo without a face")
     matrix = canonical_transform(landmarks) if to_canonical is None else to_canonical
-    linear, valid = warp_to_canonical(decoded.rgb, matrix)
+    linear, valid, saturated = warp_to_canonical(decoded.rgb, matrix)
     return Standardized(
         linear=linear,
         valid=valid,
+        saturated=saturated,
         landmarks=apply_affine(matrix, landmarks.points),
         to_canonical=matrix,
         pixel_spacing_mm=ADULT_IOD_MM / CANONICAL_IOD_PX,

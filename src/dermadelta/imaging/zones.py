@@ -9,7 +9,7 @@ because they are what is measured.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -144,9 +144,14 @@ MIN_ZONE_PIXELS = 1500
 
 @dataclass(frozen=True)
 class Zones:
-    """Boolean skin masks per zone (all of ``ZONE_NAMES``) in the canonical frame."""
+    """Boolean skin masks per zone (all of ``ZONE_NAMES``) in the canonical frame.
+
+    ``saturated_share`` is, per zone, the share of its skin left out because a
+    colour channel was clipped there (glare, or one channel blown on bright skin).
+    """
 
     masks: dict[str, NDArray[np.bool_]]
+    saturated_share: dict[str, float] = field(default_factory=dict)
 
     def pixel_counts(self) -> dict[str, int]:
         return {name: int(mask.sum()) for name, mask in self.masks.items()}
@@ -196,6 +201,22 @@ def _polygon_mask(points: NDArray[np.float64]) -> NDArray[np.bool_]:
 def face_region(landmarks: NDArray[np.float64]) -> NDArray[np.bool_]:
     """Inside the face oval (canonical frame), before any exclusion."""
     return _polygon_mask(landmarks[list(FACE_OVAL)])
+
+
+#: Around the eyes and brows: the edges (eyelids, lashes, iris, brow hairs) on which
+#: a photo's sharpness is read, because no skin treatment changes them.
+_EYE_DETAIL_MARGIN_IOD = 0.1
+
+
+def eye_region(landmarks: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """The eyes and brows with a margin (canonical frame): where sharpness is read."""
+    margin = _px(_EYE_DETAIL_MARGIN_IOD)
+    return (
+        _hull_mask(landmarks[list(LEFT_EYE)], margin)
+        | _hull_mask(landmarks[list(RIGHT_EYE)], margin)
+        | _hull_mask(landmarks[list(LEFT_BROW)], margin)
+        | _hull_mask(landmarks[list(RIGHT_BROW)], margin)
+    )
 
 
 def surroundings(landmarks: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -268,17 +289,25 @@ def find_zones(standardized: Standardized, *, also: Standardized | None = None) 
     mouth_y = 0.5 * (p[MOUTH_LEFT_CORNER, 1] + p[MOUTH_RIGHT_CORNER, 1])
     cheek_region = (rows > eye_y + 0.3 * iod) & (rows < mouth_y) & (np.abs(cols - midline_x) > 0.35 * iod)
     skin = _photo_skin(standardized, geometry, cheek_region)
+    saturated = standardized.saturated_mask()
     if also is not None:
         skin &= _photo_skin(also, geometry, cheek_region)
+        saturated = saturated | also.saturated_mask()
+    # Clipped pixels hold no skin colour; left out of both photos, the rest of the
+    # zone is still compared like for like.
+    saturated = _grow(saturated, 1.5) & skin if saturated.any() else saturated
 
     brow_top = min(p[list(LEFT_BROW), 1].min(), p[list(RIGHT_BROW), 1].min())
     assigned = np.zeros_like(skin)
     masks: dict[str, NDArray[np.bool_]] = {}
 
+    shares: dict[str, float] = {}
+
     def claim(name: str, region: NDArray[np.bool_]) -> None:
         mask = region & skin & ~assigned
-        masks[name] = mask
         assigned[mask] = True
+        shares[name] = float(saturated[mask].mean()) if mask.any() else 0.0
+        masks[name] = mask & ~saturated
 
     rx, ry = _PERIORBITAL_RADII_IOD
     for side, iris in (("left", LEFT_IRIS_CENTRE), ("right", RIGHT_IRIS_CENTRE)):
@@ -301,5 +330,6 @@ def find_zones(standardized: Standardized, *, also: Standardized | None = None) 
     on_right = (cols < midline_x) if right_is_low_x else (cols > midline_x)
     claim("right_cheek", cheek_band & on_right)
     claim("left_cheek", cheek_band & ~on_right)
-    masks["face"] = skin
-    return Zones(masks={name: masks[name] for name in ZONE_NAMES})
+    shares["face"] = float(saturated[skin].mean()) if skin.any() else 0.0
+    masks["face"] = skin & ~saturated
+    return Zones(masks={name: masks[name] for name in ZONE_NAMES}, saturated_share=shares)

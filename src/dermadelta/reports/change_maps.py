@@ -9,7 +9,7 @@ story as the zone's number:
 - ``redness``: local mean a*; ``pigmentation``: local mean melanin index;
 - ``tone_ita``: ITA from the local mean L* and b*;
 - ``unevenness``, ``texture``: local RMS of the band-passed map (sqrt of the local mean of squares);
-- ``pores``, ``spots``: local area fraction; ``wrinkles``: local mean ridge strength.
+- ``spots``: local area fraction; ``pores``: local mean depth; ``wrinkles``: local mean line strength.
 """
 
 from __future__ import annotations
@@ -38,16 +38,17 @@ _STATISTIC: dict[str, Statistic] = {
 }
 
 
-def _fields(maps: MetricMaps, metric: str) -> tuple[FloatMap, ...]:
-    """The per-pixel maps a metric's local statistic is computed from."""
+def _fields(maps: MetricMaps, metric: str) -> tuple[FloatMap, ...] | None:
+    """The per-pixel maps a metric's local statistic is computed from; ``None`` when
+    the photo was too soft for this fine-detail map."""
     if metric == "redness":
-        return (maps.lab[..., 1],)
+        return (maps.redness,)
     if metric == "tone_ita":
         return (maps.lab[..., 0], maps.lab[..., 2])
     if metric == "pigmentation":
         return (maps.melanin,)
     value = getattr(maps, metric)
-    return (np.asarray(value, dtype=np.float32),)
+    return None if value is None else (np.asarray(value, dtype=np.float32),)
 
 
 def _local_statistic(
@@ -85,6 +86,9 @@ def local_change(
     if not pixel_spacing_mm > 0 or not sigma_mm > 0:
         raise ValueError(f"pixel_spacing_mm and sigma_mm must be positive, not {pixel_spacing_mm}, {sigma_mm}")
     before_fields, after_fields = _fields(before, metric), _fields(after, metric)
+    if before_fields is None or after_fields is None:
+        box = np.asarray(skin, dtype=bool)[before.box]
+        return np.full(box.shape, np.nan, dtype=np.float32)
     mask = np.asarray(skin, dtype=bool)[before.box]
     if mask.shape != before_fields[0].shape:
         raise ValueError(f"skin mask in the box is {mask.shape}, the maps are {before_fields[0].shape}")
