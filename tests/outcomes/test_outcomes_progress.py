@@ -9,7 +9,14 @@ import pytest
 from dermadelta.errors import InputError
 from dermadelta.outcomes.courses import courses_by_response, courses_from_plan, courses_from_plan_dict
 from dermadelta.outcomes.model import Course, improvement_band
-from dermadelta.outcomes.progress import Measurement, judge, measurements_from_compare, progress
+from dermadelta.outcomes.progress import (
+    Measurement,
+    Unmeasured,
+    judge,
+    measurements_from_compare,
+    progress,
+    unmeasured_from_compare,
+)
 from dermadelta.protocol.plan import make_plan, parse_targets
 
 TEXTURE = {"texture": Course.regular(3, 28, 1.0)}
@@ -94,6 +101,47 @@ def test_it_reads_the_imaging_comparison_json() -> None:
         measurements_from_compare(compare, day=90, zone="nose")
 
 
+SOFTER = "the after photo is too soft to compare fine detail: it resolves 0.6 mm where this needs 0.3 mm"
+
+
+def test_it_counts_only_measured_changes_never_a_not_measurable_one() -> None:
+    # A softer photo's figures would read as smoother skin: they must not count, whatever they say.
+    soft = {"before": 1.0, "after": 0.5, "delta": -0.5, "mdc": 0.02, "change": "not_measurable", "reason": SOFTER}
+    compare = {
+        "zones": {
+            "face": {
+                "redness": {"before": 10.0, "after": 10.1, "delta": 0.1, "mdc": 0.5, "change": "none"},
+                "texture": soft,
+                "pores": {**soft, "reason": "  "},
+                "wrinkles": {"before": 1.0, "after": 0.5, "delta": -0.5, "mdc": 0.02},  # no verdict: not a measurement
+                "spots": {**soft, "change": "maybe"},
+            }
+        }
+    }
+
+    assert [m.metric for m in measurements_from_compare(compare, day=30)] == ["redness"]
+    assert unmeasured_from_compare(compare, day=30) == [
+        Unmeasured("texture", 30.0, SOFTER),
+        Unmeasured("pores", 30.0, ""),
+    ]
+
+
+def test_a_metric_its_latest_comparison_could_not_measure_has_no_current_verdict() -> None:
+    _, high = band_at(30)
+    ahead = Measurement("texture", 30, -high - 0.05, 0.01, 1.0)
+
+    later = progress([ahead], courses=TEXTURE, unmeasured=[Unmeasured("texture", 60, SOFTER)])
+    same_day = progress([ahead], courses=TEXTURE, unmeasured=[Unmeasured("texture", 30, SOFTER)])
+    earlier = progress([ahead], courses=TEXTURE, unmeasured=[Unmeasured("texture", 10, SOFTER)])
+
+    assert later.latest["texture"].status == "ahead" and later.unmeasured_now == {
+        "texture": Unmeasured("texture", 60, SOFTER)
+    }
+    assert later.to_dict()["not_measurable_now"]["texture"]["reason"] == SOFTER
+    assert same_day.unmeasured_now == {} and earlier.unmeasured_now == {}  # a measurement of that day or later wins
+    assert "not_measurable_now" not in progress([ahead], courses=TEXTURE).to_dict()
+
+
 @pytest.mark.parametrize(
     "build",
     [
@@ -105,6 +153,8 @@ def test_it_reads_the_imaging_comparison_json() -> None:
         lambda: judge(Measurement("texture", 10, -0.1, 0.01), courses=TEXTURE),
         lambda: progress([], courses=TEXTURE),
         lambda: courses_from_plan_dict({"plan": {"sessions": []}}),
+        lambda: Unmeasured("glow", 10, "why"),
+        lambda: Unmeasured("texture", float("nan"), "why"),
     ],
 )
 def test_it_refuses_broken_measurements(build) -> None:

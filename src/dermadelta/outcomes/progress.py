@@ -8,6 +8,13 @@ comparison; this module never imports the imaging library. Every metric is
 A change is compared with the expected band widened by its MDC: inside is
 ``on_track``; a larger improvement is ``ahead``; a smaller one (or a worsening)
 is ``behind``. A measurement cannot be judged closer than its own MDC.
+
+Only measured changes are judged. A metric the comparison could not measure
+(``not_measurable``: a photo too soft or too noisy for fine detail, glare, too
+little skin) is neither a change nor a zero change: it is kept apart as
+:class:`Unmeasured`, with its reason, and when a metric's most recent comparison
+could not measure it, :attr:`Progress.unmeasured_now` says so instead of
+letting an older verdict stand as the current one.
 """
 
 from __future__ import annotations
@@ -60,6 +67,8 @@ METRIC_RESPONSES: Mapping[str, tuple[str, ...]] = {
     "redness": (),
 }
 STATUSES = ("ahead", "on_track", "behind")
+#: The ``change`` values of a ``dermadelta.compare/1`` metric that are a measurement (a change or none).
+MEASURED_CHANGES = ("increased", "decreased", "none")
 
 
 @dataclass(frozen=True)
@@ -108,8 +117,27 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Unmeasured:
+    """A metric a comparison could not measure on ``day``, and why, in plain words ("" when not recorded)."""
+
+    metric: str
+    day: float
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise InputError(f"unknown metric {self.metric!r} (known: {', '.join(METRICS)})")
+        if isinstance(self.day, bool) or not isinstance(self.day, int | float) or not math.isfinite(self.day):
+            raise InputError(f"{self.metric}: day must be a finite number")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"metric": self.metric, "day": self.day, "status": "not_measurable", "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Progress:
     verdicts: tuple[Verdict, ...]
+    unmeasured: tuple[Unmeasured, ...] = ()
 
     @property
     def latest(self) -> dict[str, Verdict]:
@@ -119,12 +147,31 @@ class Progress:
             latest[verdict.metric] = verdict
         return latest
 
+    @property
+    def unmeasured_now(self) -> dict[str, Unmeasured]:
+        """Metrics whose most recent comparison could not measure them (later than their latest measurement).
+
+        For these the latest verdict is out of date: a later photo could not confirm it,
+        so it must not be read as where the patient is now. On the same day a
+        measurement wins (another photo of that day could measure it).
+        """
+        latest = self.latest
+        now: dict[str, Unmeasured] = {}
+        for item in sorted(self.unmeasured, key=lambda u: u.day):
+            if item.metric not in latest or item.day > latest[item.metric].day:
+                now[item.metric] = item
+        return now
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "schema": "dermadelta.progress/1",
             "latest": {m: v.to_dict() for m, v in self.latest.items()},
             "all": [v.to_dict() for v in self.verdicts],
         }
+        if self.unmeasured:  # the schema grows by additions only
+            data["not_measurable_now"] = {m: u.to_dict() for m, u in self.unmeasured_now.items()}
+            data["not_measurable"] = [u.to_dict() for u in self.unmeasured]
+        return data
 
 
 def response_for(metric: str, responses: Sequence[str]) -> str | None:
@@ -243,30 +290,40 @@ def progress(
     patient: Patient | None = None,
     params: ModelParams | None = None,
     rules: RuleBook | None = None,
+    unmeasured: Sequence[Unmeasured] = (),
 ) -> Progress:
     """Verdicts for every measurement, in the order given.
 
     ``courses`` maps each treated response group (a concern's ``outcome``) to its
     course; a metric is judged against the course of the group it measures.
+    ``unmeasured`` (what comparisons could not measure) is carried, never judged.
     """
     if not measurements:
         raise InputError("no measurements to judge")
-    return Progress(tuple(judge(m, courses=courses, patient=patient, params=params, rules=rules) for m in measurements))
+    verdicts = tuple(judge(m, courses=courses, patient=patient, params=params, rules=rules) for m in measurements)
+    return Progress(verdicts, tuple(unmeasured))
+
+
+def _zone_of(compare: Mapping[str, Any], zone: str) -> Mapping[str, Any]:
+    zones = compare.get("zones")
+    if not isinstance(zones, Mapping) or zone not in zones:
+        raise InputError(f"comparison has no zone {zone!r}")
+    metrics = zones[zone]
+    return metrics if isinstance(metrics, Mapping) else {}
 
 
 def measurements_from_compare(compare: Mapping[str, Any], *, day: float, zone: str = "face") -> list[Measurement]:
     """Measurements of one zone from a ``dermadelta.compare/1`` JSON object.
 
-    Metrics the comparison could not measure are skipped.
+    Only measured changes count (``increased``, ``decreased`` or ``none``): a metric
+    the comparison could not measure, or whose verdict is missing or unknown, is
+    skipped, whatever figures it carries (see :func:`unmeasured_from_compare`).
     """
-    zones = compare.get("zones")
-    if not isinstance(zones, Mapping) or zone not in zones:
-        raise InputError(f"comparison has no zone {zone!r}")
     found = []
-    for metric, values in zones[zone].items():
+    for metric, values in _zone_of(compare, zone).items():
         if metric not in METRICS or not isinstance(values, Mapping):
             continue
-        if values.get("change") == "not_measurable":
+        if values.get("change") not in MEASURED_CHANGES:
             continue
         try:
             found.append(
@@ -274,6 +331,20 @@ def measurements_from_compare(compare: Mapping[str, Any], *, day: float, zone: s
             )
         except (KeyError, TypeError, ValueError):
             raise InputError(f"comparison {zone}/{metric} lacks before, delta or mdc") from None
+    return found
+
+
+def unmeasured_from_compare(compare: Mapping[str, Any], *, day: float, zone: str = "face") -> list[Unmeasured]:
+    """The metrics of one zone that a ``dermadelta.compare/1`` object reports as ``not_measurable``, with reasons.
+
+    A reason missing from an older result is "" (never made up).
+    """
+    found = []
+    for metric, values in _zone_of(compare, zone).items():
+        if metric not in METRICS or not isinstance(values, Mapping) or values.get("change") != "not_measurable":
+            continue
+        reason = values.get("reason")
+        found.append(Unmeasured(metric, float(day), reason.strip() if isinstance(reason, str) else ""))
     return found
 
 

@@ -96,7 +96,9 @@ def progress_figure(
                 color=STATUS_COLOURS[verdict.status],
                 capsize=3,
             )
-        latest = result.latest[metric].status.replace("_", " ")
+        # A later photo that could not measure the metric leaves no current verdict to show.
+        now = result.unmeasured_now
+        latest = "not measurable now" if metric in now else result.latest[metric].status.replace("_", " ")
         ax.set(title=f"{metric}: {latest}", xlabel="days from first session", ylabel="change")
     for index in range(len(metrics), rows * cols):
         axes[index // cols][index % cols].axis("off")
