@@ -21,8 +21,11 @@ from dermadelta.reports.comparison_report import (
     CHANGE_WORDS,
     METRIC_LABELS,
     ZONE_LABELS,
+    capture_words,
+    refusal_reasons,
     render_comparison_html,
     verdict_words,
+    was_mirrored,
     write_comparison_report,
 )
 
@@ -189,7 +192,7 @@ def test_every_zone_and_metric_has_plain_words() -> None:
 
 def test_a_metric_that_could_not_be_measured_says_why() -> None:
     change = MetricChange(None, None, None, 0.5, "not_measurable", "photo too coarse for 0.2 mm detail")
-    assert verdict_words("texture", change) == "could not be measured: photo too coarse for 0.2 mm detail"
+    assert verdict_words("texture", change) == "not measurable: photo too coarse for 0.2 mm detail"
 
 
 def test_it_explains_quality_alignment_colour_and_the_detectable_change(
@@ -269,6 +272,54 @@ def test_without_repeatability_or_resolution_it_draws_what_it_can_and_says_why(r
     html = render_comparison_html(replace(redder_comparison, zones=zones))
     maps = [attrs for attrs in Page(html).all("img") if "face" in (attrs.get("class") or "")]
     assert len(maps) == len(METRICS) - 1  # no map of texture: its change is unknown
-    assert "could not be measured: photo too coarse for 0.2 mm" in html
-    assert f"could not be measured: {no_bound}" in html
+    assert "not measurable: photo too coarse for 0.2 mm" in html
+    assert f"not measurable: {no_bound}" in html
     assert "No change could be judged" in html
+
+
+SOFTER = "the after photo is too soft to compare fine detail: it resolves 0.6 mm where this needs 0.3 mm"
+
+
+def test_a_metric_not_measurable_on_the_face_is_named_at_a_glance_with_its_reason(
+    redder_comparison: Comparison,
+) -> None:
+    zones = {zone: dict(metrics) for zone, metrics in redder_comparison.zones.items()}
+    for metric in ("texture", "pores"):
+        zones["face"][metric] = MetricChange(1.0, 0.5, -0.5, 0.02, "not_measurable", SOFTER)
+    html = render_comparison_html(replace(redder_comparison, zones=zones))
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+    assert f"Texture (roughness), Pores : {SOFTER}" in text
+    assert zone_rows(Page(html), "face")["Pores"][-1] == f"not measurable: {SOFTER}"
+    assert "smoother texture" not in text.split("Where the skin changed")[0]  # not a finding
+
+
+def test_it_says_in_words_how_sharp_each_photo_is_and_its_glare() -> None:
+    assert capture_words({"effective_resolution_mm": 0.3, "noise": 0.01, "glare_fraction": 0.14}) == [
+        "Sharpness: resolves about 0.3 mm on the face",
+        "Glare: shine on about 14 % of the face",
+    ]
+    assert capture_words({"effective_resolution_mm": 0.25, "glare_fraction": 0.001}) == [
+        "Sharpness: resolves about 0.25 mm on the face",
+        "Glare: almost none on the face",
+    ]
+    for older in (None, {}, {"verdict": "ok"}, {"effective_resolution_mm": "0.3", "glare_fraction": float("nan")}):
+        assert capture_words(older) == []  # type: ignore[arg-type]
+    assert capture_words({"effective_resolution_mm": True, "glare_fraction": 3.0}) == []
+
+
+def test_it_reads_why_a_comparison_measured_nothing_from_any_stored_result() -> None:
+    person = "the after photo shows a different person from the before photo"
+    assert refusal_reasons({"reason": person, "zones": {}}) == [person]
+    rejected = {"after": {"quality": {"verdict": "reject", "reasons": ["no face found", 3]}}}
+    assert refusal_reasons(rejected) == ["After photo: no face found"]
+    assert refusal_reasons({"before": {"quality": {"verdict": "reject"}}}) == [
+        "Before photo: it did not pass the quality check"
+    ]
+    for older in (None, {}, {"zones": {}}, {"reason": 5, "after": "x"}, {"before": {"quality": {"verdict": "ok"}}}):
+        assert refusal_reasons(older) == []  # type: ignore[arg-type]
+
+
+def test_a_mirrored_after_photo_is_read_only_when_said_so() -> None:
+    assert was_mirrored({"alignment": {"mirrored": True}})
+    assert not any(was_mirrored(d) for d in (None, {}, {"alignment": {}}, {"alignment": {"mirrored": "yes"}}))  # type: ignore[arg-type]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import io
+import math
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -80,6 +82,9 @@ _DISPLAY_SCALE: dict[str, tuple[float, str]] = {
     "spots": (100.0, "% of skin"),
 }
 NO_CHANGE_WORDS = "no detectable change"
+NOT_MEASURABLE_WORDS = "not measurable"
+#: Glare on less of the face than this is not worth a word.
+GLARE_NEGLIGIBLE = 0.005
 
 Tone = Literal["better", "worse", "neutral", "same", "unknown"]
 T = TypeVar("T")
@@ -97,23 +102,37 @@ def _display_scale(metric: str) -> float:
     return _DISPLAY_SCALE.get(metric, (1.0, ""))[0]
 
 
-def verdict_words(metric: str, change: MetricChange) -> str:
-    """The verdict in plain words, e.g. "more redness" or "could not be measured: <reason>"."""
+def change_words(metric: str, change: MetricChange) -> str:
+    """The verdict alone in plain words: "more redness", "no detectable change" or "not measurable"."""
     if change.change == "increased":
         return CHANGE_WORDS[metric][0]
     if change.change == "decreased":
         return CHANGE_WORDS[metric][1]
     if change.change == "none":
         return NO_CHANGE_WORDS
-    return f"could not be measured: {change.reason}" if change.reason else "could not be measured"
+    return NOT_MEASURABLE_WORDS
+
+
+def reason_words(change: MetricChange) -> str:
+    """Why a metric is not measurable, as the engine said it in plain words ("" when measured or not recorded)."""
+    if change.change in ("increased", "decreased", "none"):
+        return ""
+    return change.reason.strip() if isinstance(change.reason, str) else ""
+
+
+def verdict_words(metric: str, change: MetricChange) -> str:
+    """The verdict in plain words, e.g. "more redness" or "not measurable: <reason>"."""
+    reason = reason_words(change)
+    words = change_words(metric, change)
+    return f"{words}: {reason}" if reason else words
 
 
 def _tone(metric: str, change: MetricChange) -> Tone:
     """Whether a verdict is good news: every metric but ``tone_ita`` is "higher = more of the concern"."""
     if change.change == "none":
         return "same"
-    if change.change == "not_measurable":
-        return "unknown"
+    if change.change not in ("increased", "decreased"):
+        return "unknown"  # not measurable (or a verdict this version does not know)
     if metric == "tone_ita":
         return "neutral"
     return "worse" if change.change == "increased" else "better"
@@ -245,7 +264,8 @@ def zone_rows(comparison: Comparison) -> list[dict[str, Any]]:
                         "after": _number(change.after, metric),
                         "delta": _number(change.delta, metric, signed=True),
                         "mdc": _number(change.mdc, metric),
-                        "verdict": verdict_words(metric, change),
+                        "verdict": change_words(metric, change),
+                        "reason": reason_words(change),
                         "tone": _tone(metric, change),
                     }
                     for metric, change in metrics.items()
@@ -268,6 +288,81 @@ def findings(comparison: Comparison) -> list[dict[str, Any]]:
     return [{"words": words, "zones": zones, "tone": tones[words]} for (_, words), zones in found.items()]
 
 
+def judged(comparison: Comparison) -> bool:
+    """Whether the comparison measured at least one change, or the absence of one, in any zone."""
+    return any(c.change in ("increased", "decreased", "none") for m in comparison.zones.values() for c in m.values())
+
+
+def not_measured(comparison: Comparison, *, zone: str = "face") -> list[dict[str, Any]]:
+    """The measures of ``zone`` that could not be measured, grouped by reason, in plain words.
+
+    Each item has ``measures`` (labels, in metric order) and ``reason`` ("" when none was recorded).
+    """
+    by_reason: dict[str, list[str]] = {}
+    for metric, change in comparison.zones.get(zone, {}).items():
+        if change.change not in ("increased", "decreased", "none"):
+            by_reason.setdefault(reason_words(change), []).append(METRIC_LABELS.get(metric, metric))
+    return [{"measures": measures, "reason": reason} for reason, measures in by_reason.items()]
+
+
+def refusal_reasons(compare: Mapping[str, Any] | None) -> list[str]:
+    """Why a ``dermadelta.compare/1`` result measured nothing, in the words it gives.
+
+    Read defensively (a stored result of any age): the comparison's own ``reason``
+    (e.g. the after photo shows a different person), then each photo the quality
+    gate rejected, with its reasons. Empty when no reason is recorded.
+    """
+    if not isinstance(compare, Mapping):
+        return []
+    found: list[str] = []
+    own = compare.get("reason")
+    if isinstance(own, str) and own.strip():
+        found.append(own.strip())
+    for role in ("before", "after"):
+        photo = compare.get(role)
+        quality = photo.get("quality") if isinstance(photo, Mapping) else None
+        if not isinstance(quality, Mapping) or quality.get("verdict") != "reject":
+            continue
+        raw = quality.get("reasons")
+        reasons = [r.strip() for r in raw if isinstance(r, str) and r.strip()] if isinstance(raw, list) else []
+        said = "; ".join(reasons) or "it did not pass the quality check"
+        found.append(f"{role.capitalize()} photo: {said}")
+    return list(dict.fromkeys(found))
+
+
+def was_mirrored(compare: Mapping[str, Any] | None) -> bool:
+    """Whether the after photo was a mirror image (a selfie) that the comparison flipped back."""
+    alignment = compare.get("alignment") if isinstance(compare, Mapping) else None
+    return isinstance(alignment, Mapping) and alignment.get("mirrored") is True
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def capture_words(quality: Mapping[str, Any] | None) -> list[str]:
+    """What the capture allows, in plain words: how fine a detail the photo resolves and how much glare it has.
+
+    Read from a photo's ``quality`` (``effective_resolution_mm``, ``glare_fraction``);
+    a figure that is missing (an older analysis) or not a number is left out.
+    """
+    if not isinstance(quality, Mapping):
+        return []
+    words = []
+    resolution = _finite(quality.get("effective_resolution_mm"))
+    if resolution is not None and resolution > 0:
+        words.append(f"Sharpness: resolves about {resolution:.2g} mm on the face")
+    glare = _finite(quality.get("glare_fraction"))
+    if glare is not None and 0 <= glare <= 1:
+        if glare < GLARE_NEGLIGIBLE:
+            words.append("Glare: almost none on the face")
+        else:
+            words.append(f"Glare: shine on about {max(1, round(100 * glare))} % of the face")
+    return words
+
+
 def _photo_facts(analysis: Analysis, role: str) -> dict[str, Any]:
     decoded, quality = analysis.inspected.decoded, analysis.quality
     taken = decoded.metadata.get("datetime")
@@ -279,6 +374,7 @@ def _photo_facts(analysis: Analysis, role: str) -> dict[str, Any]:
         "verdict": quality.verdict,
         "reasons": list(quality.reasons),
         "warnings": list(quality.warnings),
+        "capture": capture_words(quality.to_dict()),
     }
 
 
@@ -320,6 +416,7 @@ def render_comparison_html(comparison: Comparison, *, title: str | None = None, 
     gives a report that says why, without face images or the table.
     """
     measured = comparison.measured
+    as_json = comparison.to_dict()
     context: dict[str, Any] = {
         "title": title or DEFAULT_TITLE,
         "notice": notice or "",
@@ -329,6 +426,8 @@ def render_comparison_html(comparison: Comparison, *, title: str | None = None, 
         "repeatability_source": comparison.repeatability_source,
         "alignment": _alignment(comparison),
         "sigma_mm": f"{DEFAULT_SIGMA_MM:g}",
+        "refusals": [] if measured else refusal_reasons(as_json),
+        "mirrored": was_mirrored(as_json),
     }
     if measured:
         context |= {
@@ -338,7 +437,8 @@ def render_comparison_html(comparison: Comparison, *, title: str | None = None, 
             "heatmaps": [_with_data_uri(heatmap_card(comparison, metric)) for metric in METRICS],
             "zone_rows": zone_rows(comparison),
             "findings": findings(comparison),
-            "judged": any(c.change != "not_measurable" for m in comparison.zones.values() for c in m.values()),
+            "not_measured": not_measured(comparison),
+            "judged": judged(comparison),
         }
     return _environment().get_template("comparison.html").render(**context)
 
