@@ -123,3 +123,23 @@ def test_only_a_failed_analysis_can_be_retried(api_alice, patient, face_pair):
     response = api_alice.post(f"{BASE}/photos/{photo_id}/retry")
     assert response.status_code == 200 and response.json()["status"] == "queued"
     assert AuditEntry.objects.latest("id").action == AuditAction.RETRY
+
+
+def test_a_comparison_keeps_the_reason_a_metric_was_not_measurable_and_its_code(api_alice, patient):
+    photos = [
+        Photo.objects.create(patient=patient, sha256=name * 64, width=40, height=50, original=f"{name}.jpg")
+        for name in "ab"
+    ]
+    reason = "the after photo is too soft to compare fine detail: it resolves 0.6 mm where this needs 0.3 mm"
+    texture = {"before": None, "after": None, "delta": None, "mdc": 0.09, "change": "not_measurable", "reason": reason}
+    comparison = Comparison.objects.create(
+        patient=patient,
+        before=photos[0],
+        after=photos[1],
+        status="done",
+        result={"schema": "dermadelta.compare/1", "zones": {"face": {"texture": texture}}},
+    )
+
+    body = api_alice.get(f"{BASE}/comparisons/{comparison.pk}").json()
+
+    assert body["result"]["zones"]["face"]["texture"] == texture  # the code for machines, the words for people

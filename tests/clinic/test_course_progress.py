@@ -157,6 +157,88 @@ def test_it_judges_each_measurement_since_baseline_against_the_plan(patient, pla
     assert latest["redness"]["status"] == "ahead"  # less redness where no change was expected, beyond the MDC
 
 
+SOFTER = "the after photo is too soft to compare fine detail: it resolves 0.6 mm where this needs 0.3 mm"
+
+
+def _softer_result() -> dict[str, Any]:
+    """Texture, pores and lines not measurable (their figures, if counted, would be well ahead); redness unchanged."""
+    face = copy.deepcopy(RESULT["zones"]["face"])
+    for metric in ("texture", "pores", "wrinkles"):
+        face[metric] = {**face[metric], "change": "not_measurable", "reason": SOFTER}
+    face["wrinkles"] |= {"before": 0.4, "after": 0.2, "delta": -0.2, "mdc": 0.02}
+    face["redness"] = {"before": 10.6, "after": 10.7, "delta": 0.1, "mdc": 0.5, "change": "none"}
+    return {**copy.deepcopy(RESULT), "zones": {"face": face}}
+
+
+def test_a_metric_the_comparison_could_not_measure_is_never_ahead(patient, plan):
+    _compare(
+        patient, _photo(patient, "a", START), _photo(patient, "b", START + dt.timedelta(days=30)), _softer_result()
+    )
+
+    course = course_progress(patient)
+
+    assert course.progress is not None
+    assert {m.metric for m in course.measurements} == {"redness", "pigmentation"}  # neither a change nor zero
+    latest = {item["metric"]: item for item in course.latest()}
+    assert "ahead" not in {item["status"] for item in latest.values()}
+    for metric in ("texture", "pores", "wrinkles"):
+        assert (latest[metric]["status"], latest[metric]["words"]) == ("not_measurable", "not measurable")
+        assert (latest[metric]["reason"], latest[metric]["tone"], latest[metric]["day"]) == (SOFTER, "unknown", 30)
+    assert progress_chart_png(course).startswith(PNG_SIGNATURE)
+
+
+def test_a_later_photo_too_soft_for_fine_detail_does_not_keep_an_earlier_ahead(patient, plan):
+    baseline = _photo(patient, "a", START)
+    _compare(patient, baseline, _photo(patient, "b", START + dt.timedelta(days=30)))  # texture measured: ahead
+    _compare(patient, baseline, _photo(patient, "c", START + dt.timedelta(days=60)), _softer_result())
+
+    course = course_progress(patient)
+
+    assert course.progress is not None and course.progress.latest["texture"].status == "ahead"  # day 30, measured
+    latest = {item["metric"]: item for item in course.latest()}
+    assert (latest["texture"]["status"], latest["texture"]["day"], latest["texture"]["reason"]) == (
+        "not_measurable",
+        60,
+        SOFTER,
+    )
+    assert latest["redness"]["status"] != "ahead" and latest["redness"]["day"] == 60
+    assert progress_chart_png(course).startswith(PNG_SIGNATURE)
+
+
+def test_real_measured_improvements_still_count(patient, plan):
+    _compare(patient, _photo(patient, "a", START), _photo(patient, "b", START + dt.timedelta(days=30)))
+
+    course = course_progress(patient)
+
+    latest = {item["metric"]: item for item in course.latest()}
+    assert (latest["texture"]["status"], latest["texture"]["words"]) == ("ahead", "ahead of what is expected")
+    assert latest["pores"]["status"] == "ahead" and latest["texture"]["tone"] == "better"
+    assert latest["wrinkles"]["status"] == "not_measurable"  # not measured in this comparison either
+    assert latest["wrinkles"]["reason"] == "too little skin in the zone"
+
+
+def test_an_older_result_without_a_reason_says_no_reason_was_recorded(patient, plan):
+    result = _softer_result()
+    for values in result["zones"]["face"].values():
+        values.pop("reason", None)
+    _compare(patient, _photo(patient, "a", START), _photo(patient, "b", START + dt.timedelta(days=30)), result)
+
+    latest = {item["metric"]: item for item in course_progress(patient).latest()}
+
+    assert (latest["texture"]["words"], latest["texture"]["reason"]) == ("not measurable", "no reason was recorded")
+
+
+def test_when_nothing_could_be_measured_the_course_says_why(patient, plan):
+    result = _softer_result()
+    result["zones"]["face"] = {m: v for m, v in result["zones"]["face"].items() if v["change"] == "not_measurable"}
+    _compare(patient, _photo(patient, "a", START), _photo(patient, "b", START + dt.timedelta(days=30)), result)
+
+    course = course_progress(patient)
+
+    assert course.progress is None
+    assert course.reason == f"Nothing could be measured yet: {SOFTER}."
+
+
 def test_the_chart_is_a_real_chart_once_something_is_measured(patient, plan):
     _compare(patient, _photo(patient, "a", START), _photo(patient, "b", START + dt.timedelta(days=60)))
 
@@ -263,11 +345,17 @@ def test_the_zone_table_says_what_the_report_says():
         "delta": "-2.62",
         "mdc": "0.50",
         "verdict": "less redness",
+        "reason": "",
         "tone": "better",
     }
     assert (face["Pores"]["before"], face["Pores"]["unit"]) == ("3.15", "% of skin")
     assert face["Pigmentation"]["verdict"] == "no detectable change"
-    assert face["Lines and wrinkles"]["verdict"] == "could not be measured: too little skin in the zone"
+    wrinkles = face["Lines and wrinkles"]
+    assert (wrinkles["verdict"], wrinkles["reason"], wrinkles["tone"]) == (
+        "not measurable",
+        "too little skin in the zone",
+        "unknown",
+    )
     assert rows["forehead"]["zone"] == "forehead" and rows["forehead"]["metrics"][0]["tone"] == "worse"
 
 

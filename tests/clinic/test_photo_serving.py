@@ -331,3 +331,21 @@ def test_the_photo_page_gives_the_day_in_the_clinics_time_zone(as_charlie, harbo
     page = as_charlie.get(reverse("photo", args=[photo.pk])).content.decode()
 
     assert "Front photo of 1 March 2025" in page and "1 Mar 2025, 21:30" in page
+
+
+def test_the_photo_page_says_in_words_how_sharp_the_photo_is_and_its_glare(as_alice, as_pat, patient):
+    photo, older = _row(patient, "a"), _row(patient, "b")
+    _done(older, QualityVerdict.OK)  # an analysis from before these figures were recorded
+    capture = {"effective_resolution_mm": 0.31, "noise": 0.012, "glare_fraction": 0.042}
+    Photo.objects.filter(pk=photo.pk).update(
+        status=JobStatus.DONE,
+        quality=QualityVerdict.OK,
+        analysis={"quality": {"verdict": "ok", "reasons": [], "warnings": [], **capture}},
+    )
+
+    for client in (as_alice, as_pat):
+        page = client.get(reverse("photo", args=[photo.pk])).content.decode()
+        assert "<li>Sharpness: resolves about 0.31 mm on the face</li>" in page
+        assert "<li>Glare: shine on about 4 % of the face</li>" in page
+    plain = as_alice.get(reverse("photo", args=[older.pk])).content.decode()
+    assert "Sharpness" not in plain and "Glare" not in plain

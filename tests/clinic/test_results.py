@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import re
@@ -291,6 +292,147 @@ def test_the_viewer_shows_the_aligned_photos_maps_table_and_links(as_alice, done
     assert printed is not None
     assert float(printed.group(1)) == pytest.approx(100 * done.result["alignment"]["residual_iod"], abs=0.0051)
     assert SIMULATED_NOTICE not in page
+
+
+SOFTER = "the after photo is too soft to compare fine detail: it resolves 0.6 mm where this needs 0.3 mm"
+#: A comparison where the after photo is softer: fine detail not measurable (its figures would read as smoother
+#: skin), redness measured with no change.
+SOFTER_RESULT: dict[str, Any] = {
+    "schema": "dermadelta.compare/1",
+    "before": {"quality": {"verdict": "ok", "reasons": [], "warnings": [], "effective_resolution_mm": 0.28}},
+    "after": {
+        "quality": {
+            "verdict": "ok",
+            "reasons": [],
+            "warnings": [],
+            "effective_resolution_mm": 0.6,
+            "noise": 0.012,
+            "glare_fraction": 0.14,
+        }
+    },
+    "alignment": {
+        "after_to_before": None,
+        "residual_iod": 0.006,
+        "after_colour_gains": [1.0, 1.0, 1.0],
+        "mirrored": True,
+    },
+    "zones": {
+        "face": {
+            "redness": {"before": 10.6, "after": 10.7, "delta": 0.1, "mdc": 0.5, "change": "none"},
+            **{
+                metric: {
+                    "before": b,
+                    "after": a,
+                    "delta": a - b,
+                    "mdc": m,
+                    "change": "not_measurable",
+                    "reason": SOFTER,
+                }
+                for metric, b, a, m in (
+                    ("texture", 5.577498, 3.688998, 0.089456),
+                    ("pores", 0.031529, 0.015623, 0.003885),
+                    ("wrinkles", 0.4, 0.2, 0.02),
+                )
+            },
+        }
+    },
+}
+
+
+def _stored(patient: Patient, result: dict[str, Any], *, files: bool = True, before_days: int = 40) -> Comparison:
+    """A finished comparison as stored, with a plan whose treatment began 30 days ago (no images behind it)."""
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=30)
+    made = make_plan(parse_targets(["texture:left_cheek,right_cheek", "enlarged_pores:nose"]), start=start)
+    TreatmentPlan.objects.create(patient=patient, targets=["texture:left_cheek"], start=start, plan=made.to_dict())
+    before = _row(patient, "a", day=today - dt.timedelta(days=before_days))
+    after = _row(patient, "b", day=today)
+    visuals = {"files": {"before": "x/before.jpg", "after": "x/after.jpg"}, "heatmaps": []} if files else {}
+    return Comparison.objects.create(
+        patient=patient, before=before, after=after, status=JobStatus.DONE, result=result, visuals=visuals
+    )
+
+
+def test_a_softer_after_photo_shows_why_fine_detail_is_not_measurable_and_is_never_ahead(as_alice, as_pat, patient):
+    comparison = _stored(patient, copy.deepcopy(SOFTER_RESULT))
+
+    for page in (
+        as_alice.get(reverse("comparison", args=[comparison.pk])).content.decode(),
+        as_pat.get(reverse("comparison", args=[comparison.pk])).content.decode(),
+    ):
+        assert "ahead of what is expected" not in page
+        assert "smoother texture" not in page and "fewer visible pores" not in page
+        # The summary, the zone table and the course all say "not measurable" with the reason, in words.
+        assert f"Texture (roughness), Pores, Lines and wrinkles: {escape(SOFTER)}" in page
+        assert f'<span class="badge unknown">not measurable</span> <span class="muted">{escape(SOFTER)}</span>' in page
+        badge = '<span class="badge unknown">not measurable</span>'
+        assert re.search(re.escape(f"Texture (roughness): {badge} ") + r'<span class="muted">\(day \d+: ', page)
+        assert f"{escape(SOFTER)})</span>" in page
+        assert "not_measurable" not in page
+        assert "No change larger than what the measurement can detect." in page  # redness was measured: no change
+
+
+def test_a_comparison_that_measured_nothing_says_no_change_could_be_judged(as_alice, patient):
+    result = copy.deepcopy(SOFTER_RESULT)
+    result["zones"]["face"]["redness"] = {
+        "change": "not_measurable",
+        "reason": "the red channel is saturated on 14 % of this zone",
+    }
+
+    page = as_alice.get(reverse("comparison", args=[_stored(patient, result).pk])).content.decode()
+
+    assert "No change could be judged" in page
+    assert "Redness: the red channel is saturated on 14 % of this zone" in page
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {"reason": "the after photo shows a different person from the before photo"},
+        {
+            "after": {
+                "quality": {
+                    "verdict": "reject",
+                    "reasons": ["the after photo shows a different person from the before photo"],
+                }
+            }
+        },
+    ],
+)
+def test_a_comparison_of_a_different_person_says_why(as_alice, as_pat, patient, refusal):
+    comparison = _stored(patient, {"schema": "dermadelta.compare/1", "zones": {}, **refusal}, files=False)
+
+    for client in (as_alice, as_pat):
+        page = client.get(reverse("comparison", args=[comparison.pk])).content.decode()
+        assert "could not be measured against each other" in page
+        assert "a different person from the before photo" in page
+        assert "did not pass the quality check" not in page  # both photos did: the pair is what was refused
+
+
+def test_an_older_stored_comparison_without_reasons_still_says_not_measurable(as_alice, patient):
+    result = copy.deepcopy(SOFTER_RESULT)
+    for key in ("before", "after"):
+        result.pop(key)
+    del result["alignment"]["mirrored"]
+    for values in result["zones"]["face"].values():
+        values.pop("reason", None)
+
+    page = as_alice.get(reverse("comparison", args=[_stored(patient, result).pk])).content.decode()
+
+    assert "Texture (roughness), Pores, Lines and wrinkles: no reason was recorded" in page
+    assert "ahead of what is expected" not in page
+    assert "resolves about" not in page and "mirror image" not in page
+
+
+def test_the_results_page_says_how_sharp_each_photo_is_its_glare_and_a_mirrored_selfie(as_alice, patient):
+    page = as_alice.get(
+        reverse("comparison", args=[_stored(patient, copy.deepcopy(SOFTER_RESULT)).pk])
+    ).content.decode()
+
+    assert "Before photo</strong>: Usable. Sharpness: resolves about 0.28 mm on the face.</li>" in page
+    after = "After photo</strong>: Usable. Sharpness: resolves about 0.6 mm on the face."
+    assert f"{after} Glare: shine on about 14 % of the face.</li>" in page
+    assert "The after photo was a mirror image" in page
 
 
 def test_the_pickers_work_without_javascript(as_alice, done):

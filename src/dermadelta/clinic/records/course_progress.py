@@ -5,7 +5,11 @@ The measurements come from the patient's finished comparisons (their stored
 plan (its stored ``dermadelta.plan/1`` snapshot) through :mod:`dermadelta.outcomes`.
 Only comparisons that start from a photo taken before treatment began count:
 their change is the change since baseline, which is what the expected curve
-describes. The chart is drawn by :func:`dermadelta.reports.charts_outcomes.progress_figure`.
+describes. Only measured changes count: a metric a comparison could not measure
+(a softer or noisier photo, glare) is neither a change nor "no change"; when a
+metric's latest comparison could not measure it, its status says so, with the
+reason, instead of an older verdict. The chart is drawn by
+:func:`dermadelta.reports.charts_outcomes.progress_figure`.
 
 Nothing here reads through :mod:`dermadelta.clinic.records.access`: callers pass
 a patient they have already looked up (and audited).
@@ -30,20 +34,41 @@ from dermadelta.imaging.compare import MetricChange
 from dermadelta.outcomes.courses import courses_by_response, courses_from_plan_dict
 from dermadelta.outcomes.model import FITZPATRICK, Course
 from dermadelta.outcomes.model import Patient as OutcomePatient
-from dermadelta.outcomes.progress import METRICS, Measurement, Progress, measurements_from_compare, progress
+from dermadelta.outcomes.progress import (
+    METRICS,
+    Measurement,
+    Progress,
+    Unmeasured,
+    measurements_from_compare,
+    progress,
+    unmeasured_from_compare,
+)
 from dermadelta.protocol.calendar import time_zone
 from dermadelta.reports.comparison_report import (
     LARGE_COLOUR_GAIN,
     METRIC_LABELS,
     RESIDUAL_TARGET_IOD,
     ZONE_ORDER,
+    capture_words,
     findings,
+    judged,
+    not_measured,
+    refusal_reasons,
+    was_mirrored,
     zone_label,
     zone_rows,
 )
 
 #: Plain words for each progress status.
-STATUS_WORDS = {"ahead": "ahead of what is expected", "on_track": "on track", "behind": "behind what is expected"}
+STATUS_WORDS = {
+    "ahead": "ahead of what is expected",
+    "on_track": "on track",
+    "behind": "behind what is expected",
+    "not_measurable": "not measurable",
+}
+#: How each status reads at a glance (the page's badge colours).
+STATUS_TONES = {"ahead": "better", "on_track": "better", "behind": "worse", "not_measurable": "unknown"}
+NO_REASON = "no reason was recorded"
 NOTHING_MEASURED = "Nothing is measured yet: the chart appears once a photo taken after treatment began is compared."
 NO_PLAN = "There is no active treatment plan, so there is nothing to compare the measurements with."
 
@@ -67,22 +92,34 @@ class CourseProgress:
     comparisons: tuple[int, ...] = ()
 
     def latest(self) -> list[dict[str, Any]]:
-        """Each metric's latest verdict in words, in the library's metric order."""
+        """Each metric's latest status in words, in the library's metric order.
+
+        A metric that its latest comparison could not measure is "not measurable",
+        with that comparison's reason: an earlier verdict is not where the patient is now.
+        """
         if self.progress is None:
             return []
-        latest = self.progress.latest
-        return [
-            {
-                "metric": metric,
-                "label": METRIC_LABELS.get(metric, metric),
-                "day": int(latest[metric].day),
-                "status": latest[metric].status,
-                "words": STATUS_WORDS[latest[metric].status],
-                "reason": latest[metric].reason,
-            }
-            for metric in METRICS
-            if metric in latest
-        ]
+        latest, unmeasured = self.progress.latest, self.progress.unmeasured_now
+        items = []
+        for metric in METRICS:
+            if metric in unmeasured:
+                status, day, reason = "not_measurable", unmeasured[metric].day, unmeasured[metric].reason or NO_REASON
+            elif metric in latest:
+                status, day, reason = latest[metric].status, latest[metric].day, latest[metric].reason
+            else:
+                continue
+            items.append(
+                {
+                    "metric": metric,
+                    "label": METRIC_LABELS.get(metric, metric),
+                    "day": int(day),
+                    "status": status,
+                    "words": STATUS_WORDS[status],
+                    "tone": STATUS_TONES[status],
+                    "reason": reason,
+                }
+            )
+        return items
 
 
 def outcome_patient(patient: Patient, *, today: dt.date | None = None) -> OutcomePatient:
@@ -164,11 +201,14 @@ def _course_progress(patient: Patient, *, zone: str) -> CourseProgress:
         if comparison.after.view == view:
             chosen.setdefault(comparison.after_id, comparison)  # one point per after photo, from the earliest baseline
     measurements: list[Measurement] = []
+    unmeasured: list[Unmeasured] = []
     used: list[int] = []
     for comparison in sorted(chosen.values(), key=lambda c: (c.after.day, c.pk)):
         day = (comparison.after.day - first).days
+        result = cast(dict[str, Any], comparison.result)
         try:
-            found = measurements_from_compare(cast(dict[str, Any], comparison.result), day=day, zone=zone)
+            found = measurements_from_compare(result, day=day, zone=zone)
+            unmeasured.extend(unmeasured_from_compare(result, day=day, zone=zone))
         except InputError:
             continue  # a comparison that measured nothing (a rejected photo) adds no point
         if found:
@@ -177,12 +217,12 @@ def _course_progress(patient: Patient, *, zone: str) -> CourseProgress:
     who = outcome_patient(patient)
     common: dict[str, Any] = {"plan": plan, "first_session": first, "view": view, "courses": courses, "patient": who}
     if not measurements:
-        return CourseProgress(**common, reason=NOTHING_MEASURED)
+        return CourseProgress(**common, reason=_nothing_measured(unmeasured))
     baselines: dict[str, float | None] = {}
     for measurement in measurements:  # in day order: the first measurement holds the baseline
         baselines.setdefault(measurement.metric, measurement.before)
     try:
-        judged = progress(measurements, courses=courses, patient=who)
+        judged = progress(measurements, courses=courses, patient=who, unmeasured=unmeasured)
     except InputError as error:  # stored figures the outcome model cannot judge: say so, never fail the page
         return CourseProgress(**common, reason=f"The measurements cannot be judged against the plan: {error}")
     return CourseProgress(
@@ -192,6 +232,16 @@ def _course_progress(patient: Patient, *, zone: str) -> CourseProgress:
         progress=judged,
         comparisons=tuple(used),
     )
+
+
+def _nothing_measured(unmeasured: list[Unmeasured]) -> str:
+    """Why there is no chart: nothing compared yet, or comparisons that could not measure anything."""
+    if not unmeasured:
+        return NOTHING_MEASURED
+    reasons = list(dict.fromkeys(u.reason for u in unmeasured if u.reason))
+    if not reasons:
+        return "Nothing could be measured yet: the comparisons so far could not measure any change."
+    return "Nothing could be measured yet: " + "; ".join(reasons) + "."
 
 
 def progress_chart_png(course: CourseProgress) -> bytes:
@@ -255,7 +305,7 @@ def stored_changes(result: Mapping[str, Any] | None) -> _StoredChanges:
                     delta=_number(values.get("delta")),
                     mdc=_number(values.get("mdc")),
                     change=values["change"],
-                    reason=str(values.get("reason", "")),
+                    reason=values["reason"] if isinstance(values.get("reason"), str) else "",
                 )
             except KeyError:
                 continue
@@ -283,6 +333,38 @@ def finding_list(result: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return findings(cast(Any, stored_changes(result)))
 
 
+def not_measured_list(result: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The measures the comparison could not measure over the whole face, grouped by reason, in plain words."""
+    return [{**item, "reason": item["reason"] or NO_REASON} for item in not_measured(cast(Any, stored_changes(result)))]
+
+
+def judged_anything(result: Mapping[str, Any] | None) -> bool:
+    """Whether the comparison measured at least one change (or the absence of one) anywhere."""
+    return judged(cast(Any, stored_changes(result)))
+
+
+def refusal_list(result: Mapping[str, Any] | None) -> list[str]:
+    """Why a comparison measured nothing (a different person, a rejected photo), in plain words."""
+    return refusal_reasons(result)
+
+
+def photo_rows(comparison: Comparison) -> list[dict[str, Any]]:
+    """The two photos of a comparison with what each capture allows (sharpness, glare), in plain words.
+
+    The figures are the ones the comparison read (its stored result); a result
+    without them falls back on each photo's own analysis, and older analyses
+    without them show none.
+    """
+    result = comparison.result if isinstance(comparison.result, Mapping) else {}
+    rows = []
+    for role, photo in (("Before", comparison.before), ("After", comparison.after)):
+        stored = result.get(role.lower())
+        quality = stored.get("quality") if isinstance(stored, Mapping) else None
+        capture = capture_words(quality) or photo.capture_notes()
+        rows.append({"role": role, "photo": photo, "capture": capture})
+    return rows
+
+
 def zone_choices(result: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     """The zones a comparison measured, as (id, label), the whole face first."""
     measured = stored_changes(result).zones
@@ -306,4 +388,5 @@ def alignment_of(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "gains": [f"{g:.3f}" for g in gains],
         "gains_large": any(abs(g - 1) > LARGE_COLOUR_GAIN for g in gains),
         "large_percent": f"{100 * LARGE_COLOUR_GAIN:.0f}",
+        "mirrored": was_mirrored(result),
     }

@@ -305,6 +305,13 @@ class Photo(models.Model):
         quality: dict[str, Any] = (self.analysis or {}).get("quality", {})
         return [*quality.get("reasons", []), *quality.get("warnings", [])]
 
+    def capture_notes(self) -> list[str]:
+        """How fine a detail this photo resolves and how much glare it has, in plain words (none if not recorded)."""
+        from dermadelta.reports.comparison_report import capture_words
+
+        analysis = self.analysis if isinstance(self.analysis, dict) else {}
+        return capture_words(analysis.get("quality"))
+
     @property
     def usable(self) -> bool:
         return self.status == JobStatus.DONE and self.quality in (QualityVerdict.OK, QualityVerdict.WARN)

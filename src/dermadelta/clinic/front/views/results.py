@@ -31,8 +31,12 @@ from dermadelta.clinic.records.course_progress import (
     clinic_time,
     course_progress,
     finding_list,
+    judged_anything,
     message_png,
+    not_measured_list,
+    photo_rows,
     progress_chart_png,
+    refusal_list,
     zone_choices,
     zone_table,
 )
@@ -107,6 +111,9 @@ def _viewer_context(request: HttpRequest, comparison: Comparison) -> dict[str, A
         "picker": ViewerForm(metrics=metrics, zones=zones, initial={"metric": metric, "zone": zone}),
         "zone_rows": zone_table(result),
         "findings": finding_list(result),
+        "not_measured": not_measured_list(result),
+        "judged": judged_anything(result),
+        "refusals": refusal_list(result),
         "alignment": alignment_of(result),
     }
 
@@ -124,7 +131,7 @@ def comparison_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpRespon
             "pending": comparison.status in PENDING,
             "can_retry": actor.is_staff_member,
             "notice": SIMULATED_NOTICE if comparison.patient.simulated else "",
-            "photos": [("Before", before), ("After", after)],
+            "photos": photo_rows(comparison),
         }
         if comparison.status == JobStatus.DONE:
             context |= _viewer_context(request, comparison)
