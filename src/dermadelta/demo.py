@@ -15,7 +15,7 @@ import numpy as np
 from dermadelta.imaging import simulate as sim
 
 NOTICE = (
-    "SIMULATED: both photos are made from a public-domain portrait (scikit-image 'astronaut') "
+    "SIMULATED: both photos are made from a public-domain portrait (matplotlib's 'grace_hopper', US Navy) "
     "with computer-generated skin texture and a simulated treatment result (finer texture, "
     "fewer brown spots, less redness) and capture differences (exposure, white balance, framing). "
     "They are not a patient's photos and not a real treatment outcome."
@@ -25,7 +25,7 @@ NOTICE = (
 def simulated_pair(*, seed: int = 7) -> tuple[bytes, bytes]:
     """Before and after JPEG bytes of one simulated subject and treatment."""
     rng = np.random.default_rng(seed)
-    subject = sim.make_subject("astronaut", inter_ocular_px=420.0, seed=seed)
+    subject = sim.make_subject("grace_hopper", inter_ocular_px=420.0, seed=seed)
     untreated = sim.add_brown_spots(
         subject.rgb, subject.skin, inter_ocular_px=subject.inter_ocular_px, rng=rng, area_fraction=0.03
     )

@@ -149,7 +149,7 @@ def _subject(faces: str, photo: str) -> Subject:
         cv2.warpAffine(zones.masks[f"{side}_cheek"].astype(np.uint8), back, size, flags=cv2.INTER_NEAREST) > 0
         for side in ("left", "right")
     )
-    skin = sim._skin_mask(decoded.rgb.shape, landmarks.points, iod)
+    skin = sim.skin_mask(decoded.rgb.shape, landmarks.points, iod)
     return Subject(photo, decoded.rgb, skin, cheeks, iod)  # type: ignore[arg-type]
 
 

@@ -14,7 +14,7 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 def subject():
     from dermadelta.imaging import simulate as sim
 
-    return sim.make_subject("astronaut", inter_ocular_px=400.0, seed=3)
+    return sim.make_subject("grace_hopper", inter_ocular_px=400.0, seed=3)
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +37,24 @@ def no_face_jpeg() -> bytes:
 
     rng = np.random.default_rng(0)
     return sim.encode_jpeg(rng.uniform(0.3, 0.7, (400, 500, 3)).astype(np.float32))
+
+
+FACES = __import__("pathlib").Path(__file__).parents[1] / "data" / "faces"
+
+
+@pytest.fixture(scope="session")
+def faces_dir():
+    """The real face photographs (sources and licences in its SOURCES.md)."""
+    return FACES
+
+
+@pytest.fixture(scope="session")
+def real_face():
+    """A real face (London Set 087, CC BY 4.0) as sRGB float32 and its soft skin mask."""
+    from dermadelta.imaging import simulate as sim
+    from dermadelta.imaging.decode import decode
+    from dermadelta.imaging.landmarks import find_landmarks
+
+    decoded = decode(str(FACES / "london_087_neutral_f31.jpg"))
+    landmarks = find_landmarks(decoded)
+    return decoded.rgb, sim.skin_mask(decoded.rgb.shape, landmarks.points, landmarks.inter_ocular_px)

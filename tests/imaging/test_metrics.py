@@ -10,7 +10,7 @@ from dermadelta.imaging.metrics import (
     METRICS,
     band_pass,
     black_hat,
-    dark_ridge_strength,
+    dark_line_strength,
     masked_gaussian,
     measure,
     metric_maps,
@@ -48,8 +48,44 @@ def test_ridge_strength_finds_dark_lines_at_any_orientation(angle):
     image = np.ones((101, 101), np.float32)
     direction = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))]) * 40
     cv2.line(image, tuple((50 - direction).astype(int)), tuple((50 + direction).astype(int)), 0.5, 2)
-    strength = dark_ridge_strength(cv2.GaussianBlur(image, (0, 0), 1.0), (1.5, 2.5))
+    strength = dark_line_strength(cv2.GaussianBlur(image, (0, 0), 1.0), (1.5, 2.5))
     assert strength[50, 50] > 10 * np.median(strength)
+
+
+def _largest_eigenvalue_strength(image, sigmas):
+    """The plain ridge measure the project used before: the largest Hessian eigenvalue, x sigma^2."""
+    import cv2
+
+    best = np.zeros(image.shape, np.float32)
+    for sigma in sigmas:
+        smooth = cv2.GaussianBlur(image, (0, 0), sigma)
+        hxx = cv2.Sobel(smooth, cv2.CV_32F, 2, 0, ksize=3)
+        hyy = cv2.Sobel(smooth, cv2.CV_32F, 0, 2, ksize=3)
+        hxy = cv2.Sobel(smooth, cv2.CV_32F, 1, 1, ksize=3)
+        largest = 0.5 * (hxx + hyy) + np.sqrt(0.25 * (hxx - hyy) ** 2 + hxy**2)
+        np.maximum(best, largest * sigma**2, out=best)
+    return best
+
+
+@pytest.mark.parametrize("radius", [2, 3, 5, 8])
+def test_line_strength_keeps_lines_and_drops_most_of_a_round_spot(radius):
+    import cv2
+
+    # The issue this guards: round brown spots raised "wrinkles". Against the plain
+    # largest-eigenvalue measure, a line of the same width keeps most of its response
+    # and a round spot loses most of its own (only its rim, locally line-like, stays).
+    sigmas = (2.0, 3.0, 4.5)
+    spot = np.ones((101, 101), np.float32)
+    cv2.circle(spot, (50, 50), radius, 0.5, -1)
+    line = np.ones((101, 101), np.float32)
+    cv2.line(line, (10, 50), (90, 50), 0.5, 2 * radius)
+    spot, line = cv2.GaussianBlur(spot, (0, 0), 1.0), cv2.GaussianBlur(line, (0, 0), 1.0)
+    kept_by_spot = dark_line_strength(spot, sigmas).sum() / _largest_eigenvalue_strength(spot, sigmas).sum()
+    kept_by_line = (
+        dark_line_strength(line, sigmas)[20:80].sum() / _largest_eigenvalue_strength(line, sigmas)[20:80].sum()
+    )
+    assert kept_by_spot < 0.5
+    assert kept_by_line > 0.75
 
 
 def test_ridge_strength_ignores_bright_lines():
@@ -57,7 +93,7 @@ def test_ridge_strength_ignores_bright_lines():
 
     image = np.full((64, 64), 0.5, np.float32)
     cv2.line(image, (5, 32), (58, 32), 1.0, 2)
-    assert dark_ridge_strength(image, (1.5,))[32, 32] <= 0
+    assert dark_line_strength(image, (1.5,))[32, 32] <= 0
 
 
 def _with_gain(standardized: Standardized, gain: float) -> Standardized:
@@ -93,12 +129,12 @@ def test_metrics_do_not_move_with_capture_resolution(subject):
 def test_too_coarse_a_photo_reports_fine_metrics_as_not_measurable(analysis):
     from dataclasses import replace
 
-    coarse = replace(analysis.standardized, source_pixel_spacing_mm=0.45)
+    coarse = replace(analysis.standardized, source_pixel_spacing_mm=0.75)
     result = measure(coarse, analysis.zones)
     for metric, spec in METRICS.items():
         value = result.values["face"][metric]
-        if spec.finest_scale_mm < 0.45:
-            assert value is None and "0.45 mm" in result.not_measurable["face"][metric]
+        if spec.finest_scale_mm < 0.75:
+            assert value is None and "0.75 mm" in result.not_measurable["face"][metric]
         else:
             assert value is not None
 
@@ -119,6 +155,42 @@ def test_nan_pixels_do_not_crash_measurement(analysis):
         maps = metric_maps(broken, analysis.zones.masks["face"])
         result = measure(broken, analysis.zones, maps=maps)
     assert set(result.values) == set(analysis.measurements.values)
+
+
+def test_a_haemoglobin_change_does_not_move_pigmentation_and_a_melanin_change_not_redness(real_face):
+    from dermadelta.imaging import simulate as sim
+    from dermadelta.imaging.compare import default_repeatability
+    from dermadelta.imaging.pipeline import analyze
+
+    rgb, skin = real_face
+    table = default_repeatability()
+    base = analyze(sim.encode_jpeg(rgb, quality=95)).measurements.values["face"]
+    redder = analyze(sim.encode_jpeg(sim.add_redness(rgb, skin, delta_a=3.0), quality=95)).measurements.values["face"]
+    tanned = analyze(sim.encode_jpeg(sim.add_melanin(rgb, skin, density=0.03), quality=95)).measurements.values["face"]
+    assert redder["redness"] - base["redness"] > table.get("face", "redness")
+    assert abs(redder["pigmentation"] - base["pigmentation"]) < table.get("face", "pigmentation")
+    assert tanned["pigmentation"] - base["pigmentation"] > table.get("face", "pigmentation")
+    assert abs(tanned["redness"] - base["redness"]) < table.get("face", "redness")
+
+
+def test_clipped_pixels_are_left_out_and_a_mostly_clipped_zone_is_not_measured(analysis):
+    from dataclasses import replace
+
+    from dermadelta.imaging.zones import find_zones
+
+    saturated = np.zeros(analysis.standardized.valid.shape, bool)
+    saturated &= False
+    cheek = analysis.zones.masks["left_cheek"]
+    rows = np.flatnonzero(cheek.any(axis=1))
+    saturated[rows[0] : rows[len(rows) * 3 // 4]] |= cheek[rows[0] : rows[len(rows) * 3 // 4]]
+    clipped = replace(analysis.standardized, saturated=saturated)
+    zones = find_zones(clipped)
+    assert not (zones.masks["left_cheek"] & saturated).any()
+    assert zones.saturated_share["left_cheek"] > 0.5
+    result = measure(clipped, zones)
+    assert result.values["left_cheek"]["redness"] is None
+    assert "glare or an over-exposed colour channel" in result.not_measurable["left_cheek"]["redness"]
+    assert result.values["right_cheek"]["redness"] is not None
 
 
 def test_every_metric_is_documented():

@@ -31,7 +31,7 @@ def repeatability() -> RepeatabilityTable:
 
 @pytest.fixture(scope="session")
 def subject() -> sim.Subject:
-    return sim.make_subject("astronaut", inter_ocular_px=400, seed=1)
+    return sim.make_subject("grace_hopper", inter_ocular_px=400, seed=1)
 
 
 @pytest.fixture(scope="session")

@@ -136,6 +136,17 @@ def classify(delta: float, mdc: float) -> Change:
     return "increased" if delta > 0 else "decreased"
 
 
+def _reason(before: str | None, after: str | None) -> str:
+    """Why a metric is not measurable in a comparison, naming the photo when only one is at fault."""
+    if before and after:
+        return before if before == after else f"before photo: {before}; after photo: {after}"
+    if before:
+        return f"before photo: {before}"
+    if after:
+        return f"after photo: {after}"
+    return "not measurable on these photos"
+
+
 def compare_measurements(
     before: Measurements, after: Measurements, *, repeatability: RepeatabilityTable
 ) -> dict[str, dict[str, MetricChange]]:
@@ -148,7 +159,7 @@ def compare_measurements(
             a = after.values[zone][metric]
             mdc = repeatability.get(zone, metric)
             if b is None or a is None:
-                why = before.not_measurable[zone].get(metric) or after.not_measurable[zone].get(metric) or ""
+                why = _reason(before.not_measurable[zone].get(metric), after.not_measurable[zone].get(metric))
                 result[zone][metric] = MetricChange(b, a, None, mdc, "not_measurable", why)
                 continue
             delta = round(a - b, 6)

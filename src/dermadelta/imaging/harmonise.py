@@ -85,8 +85,8 @@ def detail_resolution(standardized: Standardized) -> DetailResolution:
         return DetailResolution(
             blur_mm,
             0.0,
-            f"out of focus or too soft for fine detail: it resolves about {blur_mm:.1f} mm on the face, "
-            f"and fine detail needs {ANALYSIS_BLUR_MM:.1f} mm or finer",
+            f"out of focus or too soft for fine detail (it resolves about {blur_mm:.1f} mm on the face; "
+            f"fine detail needs {ANALYSIS_BLUR_MM:.1f} mm or finer)",
         )
     return DetailResolution(blur_mm, math.sqrt(ANALYSIS_BLUR_MM**2 - blur_mm**2))
 

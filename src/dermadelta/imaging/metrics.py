@@ -10,7 +10,7 @@ The definitions, units and sources are in ``docs/METRICS.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -82,12 +82,23 @@ MAX_SATURATED_SHARE = 0.5
 
 @dataclass(frozen=True)
 class Measurements:
-    """Metric values per zone; ``None`` where a metric is not measurable, with the reason."""
+    """Metric values per zone; ``None`` where a metric is not measurable, with the reason.
+
+    ``spot_counts`` holds, per zone, how many individual brown spots of at least
+    ``SPOT_MIN_DIAMETER_MM`` have their centre in it (``None`` where spots are not
+    measurable); ``resolution`` is the photo's fine-detail resolution.
+    """
 
     values: dict[str, dict[str, float | None]]
     not_measurable: dict[str, dict[str, str]]
     pixel_spacing_mm: float
     source_pixel_spacing_mm: float
+    spot_counts: dict[str, int | None] = field(default_factory=dict)
+    resolution: DetailResolution | None = None
+
+    def spots_summary(self) -> dict[str, Any]:
+        """The individual spots per zone, for the JSON (additions to the schema)."""
+        return {"min_diameter_mm": SPOT_MIN_DIAMETER_MM, "count": dict(self.spot_counts)}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -320,6 +331,8 @@ def measure(standardized: Standardized, zones: Zones, *, maps: MetricMaps | None
         unresolved = {name: maps.resolution.reason for name in FINE_SCALE_METRICS} | unresolved
     values: dict[str, dict[str, float | None]] = {}
     reasons: dict[str, dict[str, str]] = {}
+    spot_counts: dict[str, int | None] = {}
+    centres = np.round(spot_centres(maps.spots)).astype(int) if maps.spots is not None else None
     for zone in ZONE_NAMES:
         mask = zones.masks[zone][maps.box]
         count = int(mask.sum())
@@ -333,7 +346,9 @@ def measure(standardized: Standardized, zones: Zones, *, maps: MetricMaps | None
             )
             values[zone] = dict.fromkeys(METRIC_NAMES)
             reasons[zone] = dict.fromkeys(METRIC_NAMES, why)
+            spot_counts[zone] = None
             continue
+        spot_counts[zone] = None if centres is None else int(np.count_nonzero(mask[centres[:, 0], centres[:, 1]]))
         measured = _zone_values(maps, mask)
         values[zone] = {}
         for metric in METRIC_NAMES:
@@ -348,4 +363,6 @@ def measure(standardized: Standardized, zones: Zones, *, maps: MetricMaps | None
         not_measurable=reasons,
         pixel_spacing_mm=standardized.pixel_spacing_mm,
         source_pixel_spacing_mm=standardized.source_pixel_spacing_mm,
+        spot_counts=spot_counts,
+        resolution=maps.resolution,
     )

@@ -79,11 +79,22 @@ class Analysis:
     def measured(self) -> bool:
         return self.measurements is not None
 
+    def detail_summary(self) -> dict[str, Any]:
+        """The photo's fine-detail resolution and its individual brown spots (JSON additions)."""
+        if self.measurements is None:
+            return {}
+        resolution = self.measurements.resolution
+        return {
+            "detail_resolution": None if resolution is None else resolution.to_dict(),
+            "spots": self.measurements.spots_summary(),
+        }
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"schema": ANALYZE_SCHEMA, **self.inspected.summary()}
         if self.measurements is not None:
             data["pixel_spacing_mm"] = round(self.measurements.pixel_spacing_mm, 5)
             data["source_pixel_spacing_mm"] = round(self.measurements.source_pixel_spacing_mm, 5)
+            data.update(self.detail_summary())
             data["zones"] = self.measurements.to_dict()
         else:
             data["zones"] = {}
@@ -108,8 +119,8 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": COMPARE_SCHEMA,
-            "before": self.before.inspected.summary(),
-            "after": self.after.inspected.summary(),
+            "before": {**self.before.inspected.summary(), **self.before.detail_summary()},
+            "after": {**self.after.inspected.summary(), **self.after.detail_summary()},
             "alignment": {
                 "after_to_before": None if self.after_to_before is None else np.round(self.after_to_before, 6).tolist(),
                 "residual_iod": None if self.residual_iod is None else round(self.residual_iod, 5),

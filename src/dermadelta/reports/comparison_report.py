@@ -78,7 +78,6 @@ CHANGE_WORDS: dict[str, tuple[str, str]] = {
 }
 #: Area fractions read better as a percentage of the skin.
 _DISPLAY_SCALE: dict[str, tuple[float, str]] = {
-    "pores": (100.0, "% of skin"),
     "spots": (100.0, "% of skin"),
 }
 NO_CHANGE_WORDS = "no detectable change"

@@ -7,7 +7,7 @@ random on the first seed and kept, readable by the owner only, in
 ``DATA_DIR / demo-logins.txt``.
 
 The patient is simulated and says so in their name and record. Their photos are
-a public-domain face shipped inside scikit-image (``astronaut``, NASA) with
+a public-domain face shipped inside matplotlib (``grace_hopper``, US Navy) with
 computer-generated skin: brown spots, redness and skin relief that improve a
 little after each session, photographed each time with a small change of
 exposure, white balance and framing (:mod:`dermadelta.imaging.simulate`).
@@ -314,7 +314,7 @@ def simulated_photos(improvements: Sequence[float], *, seed: int = SEED) -> list
     """
     from dermadelta.imaging import simulate as sim
 
-    subject = sim.make_subject("astronaut", inter_ocular_px=INTER_OCULAR_PX, seed=seed)
+    subject = sim.make_subject("grace_hopper", inter_ocular_px=INTER_OCULAR_PX, seed=seed)
     iod = subject.inter_ocular_px
     layers = 4
     spotted = [subject.rgb]

@@ -1,0 +1,77 @@
+"""Fine detail compared at one effective resolution: another phone pipeline is not a change of skin.
+
+Real faces (tests/data/faces, London Set, CC BY 4.0). Verdicts are judged with the
+repeatability table the product ships.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from dermadelta.imaging import simulate as sim
+from dermadelta.imaging.harmonise import ANALYSIS_BLUR_MM, FINE_SCALE_METRICS
+
+
+def _variant(rgb: np.ndarray, kind: str) -> bytes:
+    import cv2
+
+    if kind == "blur 1 px":
+        return sim.encode_jpeg(cv2.GaussianBlur(rgb, (0, 0), 1.0), quality=92)
+    if kind == "blur 2.5 px":
+        return sim.encode_jpeg(cv2.GaussianBlur(rgb, (0, 0), 2.5), quality=92)
+    if kind == "sharpened":
+        soft = cv2.GaussianBlur(rgb, (0, 0), 1.2)
+        return sim.encode_jpeg(np.clip(1.8 * rgb - 0.8 * soft, 0, 1).astype(np.float32), quality=92)
+    return sim.encode_jpeg(rgb, quality=60)
+
+
+@pytest.fixture(scope="module")
+def original(real_face) -> bytes:
+    return sim.encode_jpeg(real_face[0], quality=92)
+
+
+@pytest.mark.parametrize("kind", ["blur 1 px", "sharpened", "JPEG 60"])
+def test_the_same_photo_through_another_phone_pipeline_shows_no_fine_change(real_face, original, kind):
+    from dermadelta.imaging.pipeline import compare
+
+    comparison = compare(original, _variant(real_face[0], kind))
+    assert comparison.measured
+    for zone, metrics in comparison.zones.items():
+        for metric in FINE_SCALE_METRICS:
+            change = metrics[metric]
+            assert change.change in ("none", "not_measurable"), (kind, zone, metric, change)
+            if change.change == "not_measurable":
+                assert change.reason
+
+
+def test_a_much_softer_photo_makes_fine_detail_not_measurable_with_the_reason(real_face, original):
+    from dermadelta.imaging.pipeline import compare
+
+    comparison = compare(original, _variant(real_face[0], "blur 2.5 px"))
+    assert comparison.measured
+    for metric in FINE_SCALE_METRICS:
+        change = comparison.zones["face"][metric]
+        assert change.change == "not_measurable"
+        assert change.reason.startswith("after photo: out of focus or too soft for fine detail")
+    # Colour is a mean over the zone: a softer photo still measures it.
+    assert comparison.zones["face"]["redness"].change == "none"
+    data = comparison.to_dict()
+    assert data["zones"]["face"]["texture"]["reason"] == comparison.zones["face"]["texture"].reason
+    assert data["after"]["detail_resolution"]["effective_blur_mm"] > ANALYSIS_BLUR_MM
+
+
+def test_the_effective_resolution_reads_the_blur_a_phone_added(real_face, original):
+    from dermadelta.imaging.pipeline import analyze
+
+    sharp = analyze(original)
+    softer = analyze(_variant(real_face[0], "blur 1 px"))
+    assert sharp.measurements is not None and softer.measurements is not None
+    before = sharp.measurements.resolution.blur_mm
+    after = softer.measurements.resolution.blur_mm
+    added_mm = 1.0 * sharp.measurements.source_pixel_spacing_mm
+    # Gaussian blurs add in quadrature.
+    assert after == pytest.approx(math.hypot(before, added_mm), rel=0.15)
+    assert 0.1 < before < ANALYSIS_BLUR_MM
