@@ -79,8 +79,8 @@ def test_groups_give_n_median_and_quartiles_and_flag_groups_under_three(study):
 def test_the_markdown_says_what_the_figures_are_and_withholds_small_groups(study):
     text = summary_markdown(outcomes(*study), has_subjects=True)
     assert "last measured session minus the value at the baseline" in text
-    assert "| acne | redness | a* (CIELAB) | 3 | -2 | 2.5 (-4 to -1.5) |" in text
-    assert "| wrinkles | redness | a* (CIELAB) | 1 | too few subjects (n < 3) | — |" in text
+    assert "| acne | redness | haemoglobin index | 3 | -2 | 2.5 (-4 to -1.5) |" in text
+    assert "| wrinkles | redness | haemoglobin index | 1 | too few subjects (n < 3) | — |" in text
     assert "`E`: no measured baseline photo" in text
 
 

@@ -53,10 +53,10 @@ RESULT: dict[str, Any] = {
                 "change": "decreased",
             },
             "pores": {
-                "before": 0.031529,
-                "after": 0.015623,
-                "delta": -0.015906,
-                "mdc": 0.003885,
+                "before": 3.1529,
+                "after": 1.5623,
+                "delta": -1.5906,
+                "mdc": 0.3885,
                 "change": "decreased",
             },
             "pigmentation": {"before": 51.4, "after": 51.5, "delta": 0.1, "mdc": 0.58, "change": "none"},
@@ -348,7 +348,7 @@ def test_the_zone_table_says_what_the_report_says():
         "reason": "",
         "tone": "better",
     }
-    assert (face["Pores"]["before"], face["Pores"]["unit"]) == ("3.15", "% of skin")
+    assert (face["Pores"]["before"], face["Pores"]["unit"]) == ("3.15", "% contrast")
     assert face["Pigmentation"]["verdict"] == "no detectable change"
     wrinkles = face["Lines and wrinkles"]
     assert (wrinkles["verdict"], wrinkles["reason"], wrinkles["tone"]) == (

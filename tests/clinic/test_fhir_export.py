@@ -214,7 +214,7 @@ def test_observations_carry_the_measured_change_its_unit_and_whether_it_is_detec
         f"comparison-{pk}-left-cheek-tone-ita",
     }
     redness = observations[f"comparison-{pk}-face-redness"]
-    assert redness["valueQuantity"] == {"value": 2.5, "unit": "a* (CIELAB)"}
+    assert redness["valueQuantity"] == {"value": 2.5, "unit": "haemoglobin index"}
     assert [c["code"] for c in redness["interpretation"][0]["coding"]] == ["increased", "U"]
     assert {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in redness["component"]} == {
         "before": 10.0,

@@ -53,7 +53,7 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("tone_ita", "degrees", 1.0, "ITA = atan2(L* - 50, b*) on the zone's median L*, b*"),
         MetricSpec("unevenness", "L* (CIELAB)", 1.0, "std of L* band-passed between 1 and 8 mm"),
         MetricSpec("texture", "% log luminance", 0.6, "100 x std of log luminance band-passed 0.6-2.0 mm"),
-        MetricSpec("pores", "% log luminance", 0.6, "mean depth of dark blobs under 1.5 mm (black-hat), x 100"),
+        MetricSpec("pores", "% contrast", 0.6, "mean depth of dark blobs under 1.5 mm (black-hat), x 100"),
         MetricSpec("wrinkles", "line strength x 100", 0.6, "mean dark-line Hessian strength at 0.8-1.8 mm, not blobs"),
         MetricSpec(
             "spots",
