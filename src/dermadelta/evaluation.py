@@ -57,6 +57,9 @@ _BAND_ORDER = ("very_light", "light", "intermediate", "tan", "brown", "dark", "u
 BANDS = _BAND_ORDER[:-1]
 #: A ratio-scale metric has a meaningful coefficient of variation; indices and ITA do not.
 RATIO_SCALE = frozenset({"unevenness", "texture", "pores", "wrinkles", "spots"})
+#: The repeatability coefficient's normal quantile: 99 % two-sided. At 95 % (1.96) one
+#: verdict in 20 of an unchanged face would report a change, above the 2 % target.
+MDC_Z = 2.576
 #: A band gets MDCs of its own only when this many fitting people have that skin tone.
 MIN_PEOPLE_PER_BAND = 2
 
@@ -67,6 +70,7 @@ class Plan:
     simulated: tuple[str, ...]
     null_kinds: tuple[str, ...]
     all_at_once: int
+    fitting_pairs: int
     changes: tuple[str, ...]
     pipeline: bool
     registrations: int
@@ -81,7 +85,8 @@ FULL = Plan(
     photos=(),  # every photo in the folder
     simulated=SIMULATED,
     null_kinds=sim.NUISANCE_KINDS[:-1],
-    all_at_once=4,
+    all_at_once=6,
+    fitting_pairs=8,
     changes=tuple(CHANGES),
     pipeline=True,
     registrations=2,
@@ -93,7 +98,8 @@ QUICK = Plan(
     photos=("london_137_neutral_m21.jpg", "london_087_neutral_f31.jpg"),
     simulated=(),
     null_kinds=("softer phone", "sharpening", "noise reduction", "jpeg"),
-    all_at_once=2,
+    all_at_once=3,
+    fitting_pairs=0,
     changes=tuple(CHANGES),
     pipeline=True,
     registrations=1,
@@ -339,6 +345,12 @@ def _jobs(plan: Plan, photos: tuple[str, ...]) -> tuple[list[dict[str, Any]], li
     seed = plan.seed
     for photo in photos:
         common = {"photo": photo, "faces": str(plan.faces)}
+        if person_of(photo) in FITTING_PEOPLE:
+            # The MDC is fitted on re-captures as a clinic makes them: everything differs at once.
+            for _ in range(plan.fitting_pairs):
+                seed += 1
+                compare_jobs.append({**common, "kind": "null", "nuisance": "all at once", "seed": seed})
+            continue
         kinds = list(plan.null_kinds) + ["all at once"] * plan.all_at_once
         for kind in kinds:
             seed += 1
@@ -407,8 +419,8 @@ def repeatability(records: list[dict[str, Any]]) -> dict[str, dict[str, Repeatab
 
     Each pair is one face captured twice under independent nuisance and compared,
     so its delta is the difference of two measurements of the same skin:
-    SD_w = sqrt(mean(delta^2) / 2) and MDC = 1.96 x sqrt(2) x SD_w, the
-    repeatability coefficient (Bland & Altman 1996). ICC(1,1) treats the two
+    SD_w = sqrt(mean(delta^2) / 2) and MDC = z x sqrt(2) x SD_w, the
+    repeatability coefficient (Bland & Altman 1996) at the confidence of ``MDC_Z``. ICC(1,1) treats the two
     measurements of each pair as the repeated ratings of one subject.
     """
     measured = [r for r in records if r["measured"]]
@@ -428,7 +440,7 @@ def repeatability(records: list[dict[str, Any]]) -> dict[str, dict[str, Repeatab
             mean = float(values.mean())
             table[zone][metric] = Repeatability(
                 within_sd=within_sd,
-                mdc=1.96 * math.sqrt(2) * within_sd,
+                mdc=MDC_Z * math.sqrt(2) * within_sd,
                 cv=within_sd / mean if metric in RATIO_SCALE and mean > 0 else None,
                 icc=_icc_one_way([list(p) for p in pairs]),
                 n=len(pairs),
@@ -590,7 +602,7 @@ def write_repeatability_json(
     data = {
         "schema": "dermadelta.repeatability/1",
         "generated_by": command,
-        "method": "MDC = 1.96 x sqrt(2) x within-subject SD of re-captures of real faces under phone-wide "
+        "method": "MDC = 2.576 x sqrt(2) x within-subject SD of re-captures of real faces under phone-wide "
         "capture nuisance, fitted on half of the people",
         "mdc": rounded(stats, "mdc"),
         "mdc_by_band": {band: rounded(table, "mdc") for band, table in sorted(by_band.items())},
@@ -707,7 +719,8 @@ def markdown(
         "sensor noise, JPEG 60-95, and another phone's processing: optical softness (Gaussian up to sigma 1 px at",
         "the photo's own scale), unsharp masking (amount 0.2-1.0, radius 1.2 px) and edge-preserving noise",
         "reduction. An unchanged pair varies one kind alone from a neutral capture (JPEG 92, light noise) or",
-        f"all of them at once in both photos ({plan.all_at_once} such pairs per photo). Skin-tone bands are Del",
+        f"all of them at once in both photos ({plan.all_at_once} such pairs per held-out photo, {plan.fitting_pairs}",
+        "per fitting photo, the pairs the MDC is fitted on). Skin-tone bands are Del",
         "Bino's, by the ITA of each photo's face as it is.",
         "",
         f"Fine-scale metrics ({', '.join(FINE_SCALE_METRICS)}) are measured on both photos brought to one",
@@ -786,8 +799,9 @@ def markdown(
         lines += [
             "## Repeatability and minimal detectable change (fitted on the fitting people)",
             "",
-            "SD_w = sqrt(mean(delta^2) / 2) over the unchanged pairs of the fitting people; MDC = 1.96 x sqrt(2)",
-            "x SD_w (the repeatability coefficient: a change larger than it is real with 95 % confidence); CV =",
+            "SD_w = sqrt(mean(delta^2) / 2) over the unchanged pairs of the fitting people; MDC = 2.576 x sqrt(2)",
+            "x SD_w (the repeatability coefficient at 99 % confidence; at 95 %, 1.96, one unchanged verdict in 20",
+            "would report a change, above the 2 % target); CV =",
             "SD_w / mean (ratio-scale metrics only); ICC(1,1) over those pairs (> 0.90 excellent). This table is",
             "what `compare` ships (`src/dermadelta/imaging/data/repeatability.json`).",
             "",

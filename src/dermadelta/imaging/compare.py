@@ -1,9 +1,10 @@
 """Per zone and metric: before, after, delta, minimal detectable change, and the verdict.
 
 A change counts only when |delta| exceeds the metric's minimal detectable change
-(MDC) in that zone. The MDC is the repeatability coefficient,
-1.96 x sqrt(2) x within-subject SD, measured by re-analysing the same faces under
-capture nuisance (``make eval``; the table ships in ``data/repeatability.json``).
+(MDC) in that zone. The MDC is the repeatability coefficient at 99 % confidence,
+2.576 x sqrt(2) x within-subject SD, measured by re-capturing real faces under
+phone-wide capture nuisance (``make eval``; the table ships in
+``data/repeatability.json``).
 
 References
 ----------

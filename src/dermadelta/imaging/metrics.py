@@ -21,7 +21,6 @@ from dermadelta.imaging.colour import (
     individual_typology_angle,
     linear_to_lab,
     log_luminance,
-    melanin_index,
 )
 from dermadelta.imaging.harmonise import (
     FINE_SCALE_METRICS,
@@ -59,7 +58,7 @@ METRICS: dict[str, MetricSpec] = {
             "spots",
             "area fraction",
             0.6,
-            "area fraction of brown spots 1 mm+ across, 4+ melanin units above a 6 mm median",
+            "area fraction of dark spots 1 mm+ across, 6+ darkness units above a 6 mm median",
         ),
     )
 }
@@ -74,7 +73,8 @@ _WRINKLE_SCALES_MM = (0.8, 1.2, 1.8)
 _SPOT_BACKGROUND_MM = 6.0
 _PIXELS_PER_SIGMA_REDUCED = 3.0
 SPOT_MIN_DIAMETER_MM = 1.0
-_SPOT_CONTRAST_MI = 4.0  # about 9 % less red light than the skin around it
+#: Darkness units, 100 log10(1 / Y): 6 is 13 % less light than the skin around it.
+_SPOT_CONTRAST = 6.0
 _SPOT_MEDIAN_STEP_MI = 0.5
 #: A zone whose skin is more than this share glare or clipped colour is not measured.
 MAX_SATURATED_SHARE = 0.5
@@ -186,28 +186,29 @@ def dark_line_strength(image: FloatMap, sigmas_px: tuple[float, ...]) -> FloatMa
     return best
 
 
-def spot_mask(melanin: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float) -> NDArray[np.bool_]:
-    """Brown spots: skin whose melanin index stands ``_SPOT_CONTRAST_MI`` above its local
-    median background, at least ``SPOT_MIN_DIAMETER_MM`` across.
+def spot_mask(darkness: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float) -> NDArray[np.bool_]:
+    """Spots: skin whose darkness, 100 log10(1 / Y), stands ``_SPOT_CONTRAST`` above its
+    local median background, at least ``SPOT_MIN_DIAMETER_MM`` across.
 
     The background is a median over ``_SPOT_BACKGROUND_MM``, which spots do not pull
     up as they would a mean; the opening removes pores and fine lines, which are
-    darker but narrower. The melanin index rides mostly on luminance, which JPEG
-    keeps at full resolution, where a chromatic melanin estimate would lose small
-    spots to chroma subsampling. The median runs at half resolution on 0.5-unit
-    steps (OpenCV's large-kernel median needs 8 bits), far finer than the contrast.
+    darker but narrower. Luminance is what JPEG keeps at full resolution; a melanin
+    estimate from the red channel alone (the Diffey index) or from colour ratios
+    picks up JPEG's chroma quantization, which made false spots on dark skin. The
+    median runs at half resolution on 0.5-unit steps (OpenCV's large-kernel median
+    needs 8 bits), far finer than the contrast.
     """
     import cv2
 
-    fine = np.where(mask, melanin, masked_gaussian(melanin, mask, 1.0 / spacing_mm)).astype(np.float32)
+    fine = np.where(mask, darkness, masked_gaussian(darkness, mask, 1.0 / spacing_mm)).astype(np.float32)
     half = cv2.resize(fine, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    # Centre the 8-bit range on the skin's own median melanin index.
+    # Centre the 8-bit range on the skin's own median darkness.
     offset = float(np.median(fine[mask])) - 128 * _SPOT_MEDIAN_STEP_MI if mask.any() else 0.0
     quantized = np.clip((half - offset) / _SPOT_MEDIAN_STEP_MI, 0, 255).astype(np.uint8)
     kernel = int(round(_SPOT_BACKGROUND_MM / (2 * spacing_mm))) | 1
     background = cv2.medianBlur(quantized, kernel).astype(np.float32) * _SPOT_MEDIAN_STEP_MI + offset
     background = cv2.resize(background, (fine.shape[1], fine.shape[0]), interpolation=cv2.INTER_LINEAR)
-    raised = ((fine - background) > _SPOT_CONTRAST_MI) & mask
+    raised = ((fine - background) > _SPOT_CONTRAST) & mask
     size = max(3, int(round(SPOT_MIN_DIAMETER_MM / spacing_mm)) | 1)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     return cv2.morphologyEx(raised.astype(np.uint8), cv2.MORPH_OPEN, disc).astype(bool)
@@ -285,7 +286,9 @@ def metric_maps(
     # change of contrast into a large change of area.
     pores = 100 * black_hat(filled, px(_PORE_MAX_DIAMETER_MM))
     wrinkles = 100 * dark_line_strength(filled, tuple(px(s) for s in _WRINKLE_SCALES_MM))
-    spots = spot_mask(melanin_index(detail), mask, spacing_mm=spacing)
+    # Luminance, which JPEG keeps at full resolution: on the red channel alone, JPEG
+    # 60's chroma quantization made spots on dark skin (docs/METRICS.md).
+    spots = spot_mask(np.float32(-100 / np.log(10)) * log_lum, mask, spacing_mm=spacing)
     return MetricMaps(
         **colour,
         resolution=resolution,
