@@ -6,8 +6,6 @@ repeatability table the product ships.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -63,15 +61,20 @@ def test_a_much_softer_photo_makes_fine_detail_not_measurable_with_the_reason(re
     assert data["after"]["detail_resolution"]["effective_blur_mm"] > ANALYSIS_BLUR_MM
 
 
-def test_the_effective_resolution_reads_the_blur_a_phone_added(real_face, original):
-    from dermadelta.imaging.pipeline import analyze
+def test_the_relative_blur_of_two_photos_is_the_blur_a_phone_added(real_face, original):
+    from dermadelta.imaging.decode import decode
+    from dermadelta.imaging.harmonise import detail_resolution, relative_blur_mm2
+    from dermadelta.imaging.landmarks import find_landmarks
+    from dermadelta.imaging.standardize import standardize
 
-    sharp = analyze(original)
-    softer = analyze(_variant(real_face[0], "blur 1 px"))
-    assert sharp.measurements is not None and softer.measurements is not None
-    before = sharp.measurements.resolution.blur_mm
-    after = softer.measurements.resolution.blur_mm
-    added_mm = 1.0 * sharp.measurements.source_pixel_spacing_mm
-    # Gaussian blurs add in quadrature.
-    assert after == pytest.approx(math.hypot(before, added_mm), rel=0.15)
-    assert 0.1 < before < ANALYSIS_BLUR_MM
+    sharp = decode(original)
+    landmarks = find_landmarks(sharp)
+    before = standardize(sharp, landmarks)
+    # The same framing for both, so only the blur differs.
+    after = standardize(decode(_variant(real_face[0], "blur 1 px")), landmarks, to_canonical=before.to_canonical)
+    added_mm = 1.0 * 63.0 / landmarks.inter_ocular_px
+    assert relative_blur_mm2(before, after) == pytest.approx(added_mm**2, rel=0.2)
+    assert relative_blur_mm2(after, before) == pytest.approx(-(added_mm**2), rel=0.2)
+    # Each photo's own reading moves the same way (it overstates an added blur a little).
+    assert detail_resolution(after).blur_mm > detail_resolution(before).blur_mm
+    assert 0.1 < detail_resolution(before).blur_mm < ANALYSIS_BLUR_MM
