@@ -184,16 +184,25 @@ def _values(comparison: Any, side: str) -> dict[str, dict[str, float | None]]:
 _NO_TABLE = RepeatabilityTable(mdc={}, source="none")
 
 
+def _diffuse(subject: Subject) -> sim.Mask:
+    """The skin mask feathered over 8 % of the IOD (about 5 mm): redness and a tan fade out
+    gradually; a colour change with a hard edge at the eyes and lips would draw lines and
+    spots that are not part of the change."""
+    import cv2
+
+    return cv2.GaussianBlur(subject.skin, (0, 0), 0.08 * subject.inter_ocular_px)
+
+
 def _changed(subject: Subject, change: str | None, rng: np.random.Generator) -> tuple[sim.Image, str | None]:
     """The subject's photo with ``change`` applied, and the cheek it was applied to."""
     if change is None:
         return subject.rgb, None
     if change.startswith("redness"):
-        return sim.add_redness(subject.rgb, subject.skin, delta_a=3.0), None
+        return sim.add_redness(subject.rgb, _diffuse(subject), delta_a=3.0), None
     if change.startswith("fine texture"):
         return sim.smooth_texture(subject.rgb, subject.skin, inter_ocular_px=subject.inter_ocular_px, amount=0.5), None
     if change.startswith("more melanin"):
-        return sim.add_melanin(subject.rgb, subject.skin, density=0.03), None
+        return sim.add_melanin(subject.rgb, _diffuse(subject), density=0.03), None
     if "spots" in change:
         side = ("left", "right")[int(rng.integers(2))]
         region = subject.cheeks[0 if side == "left" else 1]
