@@ -46,15 +46,17 @@ def test_surroundings_hold_no_face(analysis):
     assert surroundings(points).sum() > 10_000
 
 
-def test_hair_over_the_forehead_is_cut_out(subject):
+def test_hair_over_the_forehead_is_cut_out(real_face):
     import cv2
 
     from dermadelta.imaging import simulate as sim
+    from dermadelta.imaging.compare import default_repeatability
     from dermadelta.imaging.pipeline import analyze
 
-    clean = analyze(sim.encode_jpeg(subject.rgb))
+    rgb, _ = real_face
+    clean = analyze(sim.encode_jpeg(rgb))
     # Paint a dark fringe over the middle of the forehead.
-    fringe = subject.rgb.copy()
+    fringe = rgb.copy()
     points = clean.inspected.landmarks.points
     iod = clean.inspected.landmarks.inter_ocular_px
     top = points[10]
@@ -68,4 +70,6 @@ def test_hair_over_the_forehead_is_cut_out(subject):
     covered = analyze(sim.encode_jpeg(fringe))
     assert covered.zones.pixel_counts()["forehead"] < 0.85 * clean.zones.pixel_counts()["forehead"]
     hair_redness = covered.measurements.values["forehead"]["redness"]
-    assert abs(hair_redness - clean.measurements.values["forehead"]["redness"]) < 1.0
+    # What is left of the forehead reads as the same skin: no detectable change.
+    mdc = default_repeatability().get("forehead", "redness")
+    assert abs(hair_redness - clean.measurements.values["forehead"]["redness"]) < mdc
