@@ -73,6 +73,8 @@ _WRINKLE_SCALES_MM = (0.8, 1.2, 1.8)
 _SPOT_BACKGROUND_MM = 6.0
 _PIXELS_PER_SIGMA_REDUCED = 3.0
 SPOT_MIN_DIAMETER_MM = 1.0
+#: Skin within this of a spot is left out of the line measure (a spot's rim reads as a line).
+_SPOT_MARGIN_MM = 1.0
 #: Darkness units, 100 log10(1 / Y): 6 is 13 % less light than the skin around it.
 _SPOT_CONTRAST = 6.0
 _SPOT_MEDIAN_STEP_MI = 0.5
@@ -222,6 +224,13 @@ def spot_centres(spots: NDArray[np.bool_]) -> NDArray[np.float64]:
     return np.asarray(centroids[1:count, ::-1], dtype=np.float64)
 
 
+def _disc_px(radius_px: float) -> NDArray[np.uint8]:
+    import cv2
+
+    size = 2 * max(1, int(round(radius_px))) + 1
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+
+
 def _crop_box(mask: NDArray[np.bool_], margin: int) -> tuple[slice, slice]:
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
@@ -258,6 +267,8 @@ def metric_maps(
     standardized: Standardized, skin: NDArray[np.bool_], *, resolution: DetailResolution | None = None
 ) -> MetricMaps:
     """Compute every per-pixel map once for the whole face skin."""
+    import cv2
+
     resolution = resolution or detail_resolution(standardized)
     spacing = standardized.pixel_spacing_mm
     margin = int(np.ceil(3 * _UNEVENNESS_BAND_MM[1] / spacing))
@@ -285,10 +296,13 @@ def metric_maps(
     # The mean depth, not the area above a depth threshold: a threshold turns a small
     # change of contrast into a large change of area.
     pores = 100 * black_hat(filled, px(_PORE_MAX_DIAMETER_MM))
-    wrinkles = 100 * dark_line_strength(filled, tuple(px(s) for s in _WRINKLE_SCALES_MM))
     # Luminance, which JPEG keeps at full resolution: on the red channel alone, JPEG
     # 60's chroma quantization made spots on dark skin (docs/METRICS.md).
     spots = spot_mask(np.float32(-100 / np.log(10)) * log_lum, mask, spacing_mm=spacing)
+    wrinkles = 100 * dark_line_strength(filled, tuple(px(s) for s in _WRINKLE_SCALES_MM))
+    # The rim of a round spot is locally line-like: lines are read off the skin around spots.
+    around_spots = cv2.dilate(spots.astype(np.uint8), _disc_px(px(_SPOT_MARGIN_MM))).astype(bool)
+    wrinkles[around_spots] = np.nan
     return MetricMaps(
         **colour,
         resolution=resolution,
@@ -307,6 +321,9 @@ def _zone_values(maps: MetricMaps, mask: NDArray[np.bool_]) -> dict[str, float |
         if values is None:
             return None
         picked = values[mask]
+        if statistic == "nanmean":
+            kept = picked[np.isfinite(picked)]
+            return float(np.mean(kept)) if kept.size else None
         return float(np.std(picked) if statistic == "std" else np.mean(picked))
 
     return {
@@ -316,7 +333,7 @@ def _zone_values(maps: MetricMaps, mask: NDArray[np.bool_]) -> dict[str, float |
         "unevenness": fine(maps.unevenness, "std"),
         "texture": fine(maps.texture, "std"),
         "pores": fine(maps.pores, "mean"),
-        "wrinkles": fine(maps.wrinkles, "mean"),
+        "wrinkles": fine(maps.wrinkles, "nanmean"),
         "spots": fine(maps.spots, "mean"),
     }
 
