@@ -185,12 +185,13 @@ _NO_TABLE = RepeatabilityTable(mdc={}, source="none")
 
 
 def _diffuse(subject: Subject) -> sim.Mask:
-    """The skin mask feathered over 8 % of the IOD (about 5 mm): redness and a tan fade out
-    gradually; a colour change with a hard edge at the eyes and lips would draw lines and
-    spots that are not part of the change."""
+    """The skin mask feathered over a quarter of the IOD (about 15 mm): redness and a tan
+    fade out gradually. A colour change with a hard edge at the eyes and lips drew lines
+    and spots that are not part of the change, and one feathered over 5 mm a gradient
+    that the unevenness band (1-8 mm) reads as blotches."""
     import cv2
 
-    return cv2.GaussianBlur(subject.skin, (0, 0), 0.08 * subject.inter_ocular_px)
+    return cv2.GaussianBlur(subject.skin, (0, 0), 0.25 * subject.inter_ocular_px)
 
 
 def _changed(subject: Subject, change: str | None, rng: np.random.Generator) -> tuple[sim.Image, str | None]:
@@ -476,7 +477,14 @@ def repeatability_by_band(records: list[dict[str, Any]]) -> dict[str, dict[str, 
 
 
 def _mdc_of(stats: dict[str, dict[str, Repeatability]]) -> dict[str, dict[str, float]]:
-    return {zone: {metric: s.mdc for metric, s in metrics.items()} for zone, metrics in stats.items()}
+    """MDC per zone and metric; a zone's never below the whole face's. A zone is part of
+    the face, so its mean varies at least as much; with few fitting people a zone where
+    they had, say, no spots would otherwise get a bound smaller than one spot."""
+    face = stats.get("face", {})
+    return {
+        zone: {metric: max(s.mdc, face[metric].mdc if metric in face else 0.0) for metric, s in metrics.items()}
+        for zone, metrics in stats.items()
+    }
 
 
 def table_from(
@@ -598,6 +606,10 @@ def _percent(part: int, whole: int) -> str:
     return f"{part / whole:.1%} ({part}/{whole})" if whole else "n/a"
 
 
+def _rounded(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {zone: {metric: round(value, 6) for metric, value in metrics.items()} for zone, metrics in table.items()}
+
+
 def write_repeatability_json(
     stats: dict[str, dict[str, Repeatability]],
     by_band: dict[str, dict[str, dict[str, Repeatability]]],
@@ -612,9 +624,9 @@ def write_repeatability_json(
         "schema": "dermadelta.repeatability/1",
         "generated_by": command,
         "method": "MDC = 2.576 x sqrt(2) x within-subject SD of re-captures of real faces under phone-wide "
-        "capture nuisance, fitted on half of the people",
-        "mdc": rounded(stats, "mdc"),
-        "mdc_by_band": {band: rounded(table, "mdc") for band, table in sorted(by_band.items())},
+        "capture nuisance, fitted on half of the people; a zone's never below the whole face's",
+        "mdc": _rounded(_mdc_of(stats)),
+        "mdc_by_band": {band: _rounded(_mdc_of(table)) for band, table in sorted(by_band.items())},
         "within_sd": rounded(stats, "within_sd"),
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -819,7 +831,7 @@ def markdown(
         ]
         for metric in METRIC_NAMES:
             face = stats["face"].get(metric)
-            zone_mdcs = [stats[z][metric].mdc for z in ZONE_NAMES if metric in stats[z]]
+            zone_mdcs = [table.get(z, metric) or math.nan for z in ZONE_NAMES if metric in stats[z]]
             if face is None:
                 continue
             cv = f"{face.cv:.2%}" if face.cv is not None else "-"
