@@ -31,6 +31,7 @@ test-postgres: install
 
 eval: install
 	$(VENV)/bin/python -m dermadelta.evaluation --out docs/MEASUREMENT.md
+	$(VENV)/bin/python -m dermadelta.identity_evaluation --out docs/IDENTITY.md
 
 bench: install
 	$(PY) -m dermadelta.benchmark --out docs/PERFORMANCE.md

@@ -74,8 +74,12 @@ def run_compare(args: argparse.Namespace) -> int:
         for analysis in (comparison.before, comparison.after):
             if analysis.quality.verdict == "reject":
                 print(_reject_line(analysis.inspected.decoded.source, analysis.quality.reasons), file=sys.stderr)
+        if comparison.reason:
+            print(_reject_line(comparison.after.inspected.decoded.source, (comparison.reason,)), file=sys.stderr)
         return EXIT_REJECTED
     if not args.json:
+        if comparison.mirrored:
+            print("the after photo was a mirror image; it was flipped back before comparing")
         print(f"alignment residual: {comparison.residual_iod:.2%} of the inter-ocular distance")
         for zone, metrics in comparison.zones.items():
             print(f"{zone:18s} {_zone_summary(metrics)}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -18,6 +18,7 @@ from dermadelta.imaging.compare import (
     default_repeatability,
 )
 from dermadelta.imaging.decode import Decoded, decode
+from dermadelta.imaging.identity import CERTAIN_SCORE, Identity, detail_similarity, judge
 from dermadelta.imaging.landmarks import (
     LandmarkDetector,
     Landmarks,
@@ -111,10 +112,20 @@ class Comparison:
     zones: dict[str, dict[str, MetricChange]]
     repeatability_source: str
     versions: dict[str, str]
+    #: The after photo was a mirror image and was flipped back before registration.
+    mirrored: bool = False
+    #: Same person and orientation, judged on skin detail; None when not checked
+    #: (a photo was refused first).
+    identity: Identity | None = None
 
     @property
     def measured(self) -> bool:
         return bool(self.zones)
+
+    @property
+    def reason(self) -> str:
+        """Why nothing was measured beyond the photos' own quality, in plain words ("" if nothing)."""
+        return "" if self.identity is None else self.identity.reason
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,7 +138,10 @@ class Comparison:
                 "after_colour_gains": None
                 if self.after.standardized is None
                 else [round(g, 5) for g in self.after.standardized.colour_gains],
+                "mirrored": self.mirrored,
             },
+            **({} if self.identity is None else {"identity": self.identity.to_dict()}),
+            **({"reason": self.reason} if self.reason else {}),
             "zones": {
                 zone: {metric: change.to_dict() for metric, change in metrics.items()}
                 for zone, metrics in self.zones.items()
@@ -197,6 +211,59 @@ def _register_onto(
     return after_std, after_to_before, residual_iod
 
 
+@dataclass(frozen=True)
+class Registered:
+    """The after photo registered onto the before photo, the right way round.
+
+    ``inspected`` is the after photo with its landmarks in its own pixels; when it
+    was a mirror image, they were found on the flipped-back photo, so left and right
+    are the subject's own and ``after_to_before`` includes the flip.
+    """
+
+    inspected: Inspected
+    standardized: Standardized
+    after_to_before: Affine
+    residual_iod: float
+    identity: Identity
+
+
+def _mirror_image(after: Inspected, detector: LandmarkDetector) -> Inspected:
+    """The after photo's landmarks found on its mirror image, mapped back to its own pixels."""
+    flipped = detector.detect(np.ascontiguousarray(after.decoded.rgb[:, ::-1]))
+    points = flipped.points.copy()
+    points[:, 0] = after.decoded.width - points[:, 0]
+    return Inspected(after.decoded, replace(flipped, points=points), after.quality)
+
+
+def register_after(
+    after: Inspected, before_std: Standardized, before_landmarks: Landmarks, *, detector: LandmarkDetector
+) -> Registered:
+    """Register the after photo onto the before photo in the orientation its skin
+    detail matches, and judge whether it shows the same person (see ``identity``).
+
+    The mirrored orientation is tried unless the photo as given already matches
+    beyond doubt; a photo that matches in neither is a different person.
+    """
+    direct = _register_onto(after, before_std, before_landmarks)
+    direct_score, direct_tiles = detail_similarity(before_std, direct[0])
+    if direct_score is not None and direct_score >= CERTAIN_SCORE:
+        identity = judge(direct_score, None, tiles=(direct_tiles, 0))
+        return Registered(after, *direct, identity)
+    mirror = _mirror_image(after, detector)
+    mirrored, mirrored_score, mirrored_tiles = None, None, 0
+    if mirror.landmarks.found:
+        try:
+            mirrored = _register_onto(mirror, before_std, before_landmarks)
+        except ValueError:  # the flipped face could not be registered: keep the photo as given
+            mirrored = None
+        if mirrored is not None:
+            mirrored_score, mirrored_tiles = detail_similarity(before_std, mirrored[0])
+    identity = judge(direct_score, mirrored_score, tiles=(direct_tiles, mirrored_tiles))
+    if identity.mirrored and mirrored is not None:
+        return Registered(mirror, *mirrored, identity)
+    return Registered(after, *direct, identity)
+
+
 def compare(
     before: Source | Decoded,
     after: Source | Decoded,
@@ -206,7 +273,9 @@ def compare(
 ) -> Comparison:
     """Compare two photos of the same face.
 
-    The after photo is registered onto the before photo and warped into the before
+    The after photo is checked to show the before photo's person (a different person
+    gives an unmeasured comparison that says so) and flipped back if it is a mirror
+    image; it is registered onto the before photo and warped into the before
     photo's canonical frame; its exposure and white balance are matched to the
     before photo on the surroundings of the face; both are then measured on the
     skin that both show, and each change is judged against the detectable change
@@ -228,7 +297,21 @@ def compare(
             run_versions,
         )
     before_std = standardize(first.decoded, first.landmarks)
-    after_std, after_to_before, residual_iod = _register_onto(second, before_std, first.landmarks)
+    registered = register_after(second, before_std, first.landmarks, detector=detector)
+    second, after_std = registered.inspected, registered.standardized
+    after_to_before, residual_iod = registered.after_to_before, registered.residual_iod
+    if not registered.identity.same_person:
+        return Comparison(
+            Analysis(first, versions=run_versions),
+            Analysis(second, versions=run_versions),
+            after_to_before,
+            residual_iod,
+            {},
+            repeatability.source,
+            run_versions,
+            mirrored=registered.identity.mirrored,
+            identity=registered.identity,
+        )
     after_std = match_colour(after_std, before_std, region=surroundings(before_std.landmarks))
     # One zone geometry, the before photo's, so the same skin is compared.
     common = find_zones(before_std, also=after_std)
@@ -246,4 +329,6 @@ def compare(
         changes,
         f"{toned.source} ({toned.band or 'all skin tones'})",
         run_versions,
+        mirrored=registered.identity.mirrored,
+        identity=registered.identity,
     )
