@@ -18,6 +18,7 @@ from dermadelta.imaging.compare import (
     default_repeatability,
 )
 from dermadelta.imaging.decode import Decoded, decode
+from dermadelta.imaging.harmonise import DetailResolution, detail_resolution, harmonise_pair, relative_blur_mm2
 from dermadelta.imaging.identity import CERTAIN_SCORE, Identity, detail_similarity, judge
 from dermadelta.imaging.landmarks import (
     LandmarkDetector,
@@ -177,8 +178,15 @@ def inspect(source: Source | Decoded, *, detector: LandmarkDetector | None = Non
     return Inspected(decoded, landmarks, assess_quality(decoded, landmarks))
 
 
-def _measure(inspected: Inspected, standardized: Standardized, zones: Zones, detector: LandmarkDetector) -> Analysis:
-    maps = metric_maps(standardized, zones.masks["face"])
+def _measure(
+    inspected: Inspected,
+    standardized: Standardized,
+    zones: Zones,
+    detector: LandmarkDetector,
+    *,
+    resolution: DetailResolution | None = None,
+) -> Analysis:
+    maps = metric_maps(standardized, zones.masks["face"], resolution=resolution)
     return Analysis(inspected, standardized, zones, maps, measure(standardized, zones, maps=maps), versions(detector))
 
 
@@ -315,8 +323,14 @@ def compare(
     after_std = match_colour(after_std, before_std, region=surroundings(before_std.landmarks))
     # One zone geometry, the before photo's, so the same skin is compared.
     common = find_zones(before_std, also=after_std)
-    before_analysis = _measure(first, before_std, common, detector)
-    after_analysis = _measure(second, after_std, common, detector)
+    # Fine detail of both photos at one effective resolution, the crisper one degraded.
+    before_detail, after_detail = harmonise_pair(
+        detail_resolution(before_std),
+        detail_resolution(after_std),
+        relative_mm2=relative_blur_mm2(before_std, after_std),
+    )
+    before_analysis = _measure(first, before_std, common, detector, resolution=before_detail)
+    after_analysis = _measure(second, after_std, common, detector, resolution=after_detail)
     assert before_analysis.measurements is not None and after_analysis.measurements is not None
     # The detectable change depends on the skin's tone, read on the before photo.
     toned = repeatability.for_tone(before_analysis.measurements.values["face"]["tone_ita"])
