@@ -4,17 +4,16 @@ Phones differ most below a millimetre: focus, sharpening, noise reduction and
 JPEG compression change the fine detail of the same skin, so a softer photo
 would read as smoother skin. Fine-scale metrics (texture, pores, wrinkles,
 unevenness, spots) are therefore measured on the face brought to a common
-effective resolution, ``ANALYSIS_BLUR_MM``: each photo's own blur is read on its
-eyes and brows (:func:`dermadelta.imaging.capture.edge_blur_sigma_px`) and the
-Gaussian that completes it to the common blur is added (sigma_add =
-sqrt(s_common^2 - s_photo^2)); a crisper photo is degraded, never is a softer
-one sharpened. The added blur also averages away most pixel noise, JPEG blocks
-and sharpening halos, which live at the scale of one or two pixels. A photo
-softer than the common resolution cannot show the detail these metrics need:
-they are not measurable on it, with the reason.
-
-Because every photo is brought to the same resolution, an analysis of one photo
-and a comparison of two measure fine detail alike.
+effective resolution, ``ANALYSIS_BLUR_MM``. A photo alone has its blur read on
+its eyes and brows (:func:`detail_resolution`); in a comparison the two photos'
+relative blur is measured directly on the same structures
+(:func:`relative_blur_mm2`), the crisper one is degraded to the softer one, and
+both get the Gaussian that takes the softer to the common blur
+(:func:`harmonise_pair`). A softer photo is never sharpened. The added blur also
+averages away most pixel noise, JPEG blocks and sharpening halos, which live at
+the scale of one or two pixels. A photo softer than the common resolution, or two
+photos too different to be brought together, cannot show the detail these metrics
+need: they are not measurable, with the reason.
 """
 
 from __future__ import annotations
@@ -31,10 +30,10 @@ from dermadelta.imaging.standardize import Standardized
 from dermadelta.imaging.zones import eye_region
 
 #: The effective blur (Gaussian sigma, mm on the face) at which fine detail is
-#: measured. It is coarser than what an ordinary photo of a face with 150 px or more
-#: between the eyes resolves (real portraits at 190-220 px read 0.40-0.47 mm; a
-#: 12 MP phone portrait about 0.1 mm), and fine enough for lines and pores of a
-#: millimetre (docs/METRICS.md).
+#: measured: coarser than what ordinary photos of a whole face resolve, even after a
+#: softer phone or a farther capture (real portraits at 190-220 px between the eyes
+#: read 0.3-0.45 mm; a 12 MP phone portrait about 0.1 mm), so that the phone's own
+#: processing at one or two pixels is averaged away (docs/METRICS.md).
 ANALYSIS_BLUR_MM = 0.8
 #: The fine-scale metrics, measured at ``ANALYSIS_BLUR_MM``.
 FINE_SCALE_METRICS = ("unevenness", "texture", "pores", "wrinkles", "spots")

@@ -97,11 +97,9 @@ _COARSE_MIN_READING_PX = 1.5
 #: Under this many pixels between the eyes, neither blur nor noise is read.
 _MIN_READ_IOD_PX = 16.0
 
-#: Kept for compatibility (the evaluation's sharpness table): the sharpness index
-#: (see :func:`sharpness_index`) is still reported but no longer decides anything,
-#: because it reads the skin's own fine relief as well as the capture's focus.
-SHARPNESS_WARN = 1.5
-SHARPNESS_REJECT = 0.6
+#: The sharpness index (see :func:`sharpness_index`) is still reported, for stored
+#: analyses that show it, but no longer decides anything: it reads the skin's own
+#: fine relief as well as the capture's focus.
 _EXPOSURE_SAMPLE_PIXELS = 1_000_000
 #: Face-relative frame used to judge sharpness: the face rescaled to this IOD.
 _SHARPNESS_IOD_PX = 128.0
