@@ -124,7 +124,7 @@ class Subject:
     photo: str
     rgb: sim.Image
     skin: sim.Mask
-    cheeks: tuple[np.ndarray, np.ndarray]  # left, right cheek masks in the photo's pixels
+    cheeks: tuple[np.ndarray, ...]  # left, right cheek masks in the photo's pixels
     inter_ocular_px: float
 
 
@@ -156,7 +156,7 @@ def _subject(faces: str, photo: str) -> Subject:
         for side in ("left", "right")
     )
     skin = sim.skin_mask(decoded.rgb.shape, landmarks.points, iod)
-    return Subject(photo, decoded.rgb, skin, cheeks, iod)  # type: ignore[arg-type]
+    return Subject(photo, decoded.rgb, skin, cheeks, iod)
 
 
 @cache
@@ -830,7 +830,7 @@ def markdown(
         "(target <= 2 %).",
         "",
     ]
-    reasons = defaultdict(int)
+    reasons: dict[str, int] = defaultdict(int)
     for record in refused:
         for photo_reasons in record.get("refused", []):
             for reason in photo_reasons:
@@ -904,14 +904,14 @@ def markdown(
             "|---|---|---|---|---|---|",
         ]
         for metric in METRIC_NAMES:
-            face = stats["face"].get(metric)
+            repeat = stats["face"].get(metric)
             zone_mdcs = [table.get(z, metric) or math.nan for z in ZONE_NAMES if metric in stats[z]]
-            if face is None:
+            if repeat is None:
                 continue
-            cv = f"{face.cv:.2%}" if face.cv is not None else "-"
-            icc = f"{face.icc:.3f}" if face.icc is not None else "-"
+            cv = f"{repeat.cv:.2%}" if repeat.cv is not None else "-"
+            icc = f"{repeat.icc:.3f}" if repeat.icc is not None else "-"
             lines.append(
-                f"| {metric} | {METRICS[metric].unit} | {face.mdc:.4g} | {cv} | {icc} "
+                f"| {metric} | {METRICS[metric].unit} | {repeat.mdc:.4g} | {cv} | {icc} "
                 f"| {min(zone_mdcs):.4g} - {max(zone_mdcs):.4g} |"
             )
         if table.by_band:

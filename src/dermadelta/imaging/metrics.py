@@ -277,10 +277,10 @@ def metric_maps(
     mask = skin[box]
     lab = linear_to_lab(linear)
     chromophores = chromophore_indices(linear)
-    colour = {"box": box, "lab": lab, "redness": chromophores[..., 1], "melanin": chromophores[..., 0]}
+    redness, melanin = chromophores[..., 1], chromophores[..., 0]
     if not resolution.measurable:
         return MetricMaps(
-            **colour, resolution=resolution, unevenness=None, texture=None, pores=None, wrinkles=None, spots=None
+            box, lab, redness, melanin, resolution, unevenness=None, texture=None, pores=None, wrinkles=None, spots=None
         )
 
     def px(mm: float) -> float:
@@ -304,8 +304,11 @@ def metric_maps(
     around_spots = cv2.dilate(spots.astype(np.uint8), _disc_px(px(_SPOT_MARGIN_MM))).astype(bool)
     wrinkles[around_spots] = np.nan
     return MetricMaps(
-        **colour,
-        resolution=resolution,
+        box,
+        lab,
+        redness,
+        melanin,
+        resolution,
         unevenness=unevenness.astype(np.float32),
         texture=texture.astype(np.float32),
         pores=pores,
