@@ -267,7 +267,7 @@ def zone_rows(comparison: Comparison) -> list[dict[str, Any]]:
                         "reason": reason_words(change),
                         "tone": _tone(metric, change),
                     }
-                    for metric, change in metrics.items()
+                    for metric, change in in_metric_order(metrics)
                 ],
             }
         )
@@ -279,12 +279,18 @@ def findings(comparison: Comparison) -> list[dict[str, Any]]:
     found: dict[tuple[str, str], list[str]] = {}
     tones: dict[str, Tone] = {}
     for zone in ZONE_ORDER:
-        for metric, change in comparison.zones.get(zone, {}).items():
+        for metric, change in in_metric_order(comparison.zones.get(zone, {})):
             if change.change in ("increased", "decreased"):
                 words = verdict_words(metric, change)
                 found.setdefault((metric, words), []).append(zone_label(zone))
                 tones[words] = _tone(metric, change)
     return [{"words": words, "zones": zones, "tone": tones[words]} for (_, words), zones in found.items()]
+
+
+def in_metric_order(metrics: Mapping[str, T]) -> list[tuple[str, T]]:
+    """A zone's metrics in the contract's order: stored JSON (PostgreSQL's jsonb) may reorder keys."""
+    order = {metric: index for index, metric in enumerate(METRIC_LABELS)}
+    return sorted(metrics.items(), key=lambda item: order.get(item[0], len(order)))
 
 
 def judged(comparison: Comparison) -> bool:
@@ -298,7 +304,7 @@ def not_measured(comparison: Comparison, *, zone: str = "face") -> list[dict[str
     Each item has ``measures`` (labels, in metric order) and ``reason`` ("" when none was recorded).
     """
     by_reason: dict[str, list[str]] = {}
-    for metric, change in comparison.zones.get(zone, {}).items():
+    for metric, change in in_metric_order(comparison.zones.get(zone, {})):
         if change.change not in ("increased", "decreased", "none"):
             by_reason.setdefault(reason_words(change), []).append(METRIC_LABELS.get(metric, metric))
     return [{"measures": measures, "reason": reason} for reason, measures in by_reason.items()]
