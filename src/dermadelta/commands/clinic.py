@@ -51,6 +51,24 @@ def run_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_when_orphaned(*, every_s: float = 0.5) -> None:
+    """A batch worker stops (finishing the photo in hand) once the batch that started it
+    is gone: a batch killed outright would otherwise leave it analysing photos whose
+    results nobody records, which the next run analyses again."""
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
 def run_worker(args: argparse.Namespace) -> int:
     """The configured engine's worker, with the sweep that queues again the jobs of workers that died."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
@@ -63,6 +81,7 @@ def run_worker(args: argparse.Namespace) -> int:
 
     if args.batch:
         requeue_stalled()
+        _stop_when_orphaned()
     else:
         # A stalled job is found within a quarter of a lease after its lease ran out.
         sweep_stalled_jobs(every_s=settings.JOB_LEASE_SECONDS / 4)
