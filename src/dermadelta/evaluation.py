@@ -243,7 +243,9 @@ def _compare_job(job: dict[str, Any]) -> dict[str, Any]:
     else:
         kind = job["nuisance"]
         before_nuisance = (
-            sim.phone_nuisance(rng, inter_ocular_px=iod, kind="all at once") if kind == "all at once" else sim._NEUTRAL
+            sim.phone_nuisance(rng, inter_ocular_px=iod, kind="all at once")
+            if kind == "all at once"
+            else sim.NEUTRAL_CAPTURE
         )
         first = sim.capture(subject.rgb, before_nuisance, rng=rng)
         changed, treated = _changed(subject, job.get("change"), rng)

@@ -324,7 +324,8 @@ NUISANCE_KINDS = (
     "noise reduction",
     "all at once",
 )
-_NEUTRAL = Nuisance(
+#: A careful capture: the reference each single kind of nuisance is varied from.
+NEUTRAL_CAPTURE = Nuisance(
     exposure_ev=0.0,
     white_balance=(1.0, 1.0, 1.0),
     jpeg_quality=92,
@@ -365,7 +366,7 @@ def phone_nuisance(rng: np.random.Generator, *, inter_ocular_px: float, kind: st
         changes["sharpen"] = float(rng.uniform(0.2, 1.0))
     if kind == "noise reduction" or (every and rng.uniform() < 0.5):
         changes["denoise"] = float(rng.uniform(0.3, 1.0))
-    return replace(_NEUTRAL, **changes)  # type: ignore[arg-type]
+    return replace(NEUTRAL_CAPTURE, **changes)  # type: ignore[arg-type]
 
 
 def random_nuisance(rng: np.random.Generator, *, inter_ocular_px: float) -> Nuisance:
