@@ -17,6 +17,9 @@ from scipy import optimize
 from dermadelta.outcomes.model import Course, Kinetics, ModelParams, assumed_params, mean_improvement
 from dermadelta.protocol.rulebook import load_rulebook
 
+#: The public article the timeline facts come from, cited by its title.
+_TIMELINE_ARTICLE = '"Understanding Micro Needling Results: How Long Until You See Changes?"'
+
 
 @dataclass(frozen=True)
 class Point:
@@ -93,7 +96,7 @@ FIT_POINTS = (
     ),
     Point(
         "seed_collagen_peak",
-        "DESIGN.md / seeds: collagen peaks 6-8 weeks after a session",
+        f"{_TIMELINE_ARTICLE}: collagen peaks 6-8 weeks after a session",
         "day of fastest collagen deposition after one session",
         _PEAK,
         _PEAK_HALF,
@@ -102,7 +105,7 @@ FIT_POINTS = (
     ),
     Point(
         "seed_full_results",
-        "seeds/003_375cff799373794a.txt: full results after 3-6 months",
+        f"{_TIMELINE_ARTICLE}: full results after 3-6 months",
         "day by which one session has given 90 % of its effect",
         _FULL,
         _FULL_HALF,

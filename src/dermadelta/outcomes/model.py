@@ -22,7 +22,8 @@ Alam M et al. Effect of needle-based microneedling on acne scars: a randomized
 split-face trial. JAMA Dermatol 2014. Dogra S et al. Microneedling for acne
 scars in Asian skin type. J Cosmet Dermatol 2014. Majid I. Microneedling therapy
 in atrophic facial scars. J Cutan Aesthet Surg 2009. Lotfi 2013; Al Chalabi
-2020; the 2018 4-session device study; seeds/003_375cff799373794a.txt (timeline).
+2020; the 2018 4-session device study; "Understanding Micro Needling Results: How
+Long Until You See Changes?" (timeline).
 """
 
 from __future__ import annotations
