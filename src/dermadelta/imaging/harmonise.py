@@ -31,9 +31,8 @@ from dermadelta.imaging.zones import eye_region
 
 #: The effective blur (Gaussian sigma, mm on the face) at which fine detail is
 #: measured: coarser than what ordinary photos of a whole face resolve, even after a
-#: softer phone or a farther capture (real portraits at 190-220 px between the eyes
-#: read 0.3-0.45 mm; a 12 MP phone portrait about 0.1 mm), so that the phone's own
-#: processing at one or two pixels is averaged away (docs/METRICS.md).
+#: softer phone or a farther capture, so that the phone's own processing at one or
+#: two pixels is averaged away (docs/METRICS.md).
 ANALYSIS_BLUR_MM = 0.8
 #: The fine-scale metrics, measured at ``ANALYSIS_BLUR_MM``.
 FINE_SCALE_METRICS = ("unevenness", "texture", "pores", "wrinkles", "spots")
@@ -93,7 +92,8 @@ def detail_resolution(standardized: Standardized) -> DetailResolution:
 #: Spatial frequencies (cycles per canonical pixel: wavelengths of about 8 mm down to
 #: 2 mm) over which the two photos' eye regions are compared: below, the window's own
 #: spectrum; above, a blurred photo's detail sinks under its noise and JPEG
-#: quantization, and a band up to 1 mm read added blurs 25-85 % too small on real faces.
+#: quantization, and the added blur is read too small (a 1 px blur is recovered
+#: within 20 % with this band: tests/imaging/test_harmonise.py).
 _RELATIVE_BAND = (1 / 40, 1 / 10)
 
 
@@ -114,7 +114,7 @@ def relative_blur_mm2(before: Standardized, after: Standardized) -> float:
     so ln(P_after / P_before) is a line in f^2 whose slope gives v; the same
     structures in both photos cancel whatever the lens, sharpening or JPEG of the
     first capture did, which an edge reading of each photo alone cannot (it reads an
-    added blur as up to 20 % larger on real portraits). Power spectra ignore the
+    added blur as larger than it is on real portraits). Power spectra ignore the
     small shifts left by registration. Returns NaN when the eyes are not in both.
     """
     region = eye_region(before.landmarks) & before.valid & after.valid
