@@ -213,7 +213,7 @@ def _changed(subject: Subject, change: str | None, rng: np.random.Generator) -> 
     raise ValueError(f"unknown change {change!r}")
 
 
-def _pipeline_variant(rgb: sim.Image, variant: str) -> bytes:
+def pipeline_variant(rgb: sim.Image, variant: str) -> bytes:
     """The same photo through another phone pipeline (as the capture check builds them)."""
     import cv2
 
@@ -239,7 +239,7 @@ def _compare_job(job: dict[str, Any]) -> dict[str, Any]:
     treated = None
     if job["kind"] == "pipeline":
         first = sim.encode_jpeg(subject.rgb, quality=92)
-        second = _pipeline_variant(subject.rgb, job["variant"])
+        second = pipeline_variant(subject.rgb, job["variant"])
     else:
         kind = job["nuisance"]
         before_nuisance = (

@@ -6,24 +6,11 @@ repeatability table the product ships.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
+from dermadelta.evaluation import pipeline_variant
 from dermadelta.imaging import simulate as sim
 from dermadelta.imaging.harmonise import ANALYSIS_BLUR_MM, FINE_SCALE_METRICS
-
-
-def _variant(rgb: np.ndarray, kind: str) -> bytes:
-    import cv2
-
-    if kind == "blur 1 px":
-        return sim.encode_jpeg(cv2.GaussianBlur(rgb, (0, 0), 1.0), quality=92)
-    if kind == "blur 2.5 px":
-        return sim.encode_jpeg(cv2.GaussianBlur(rgb, (0, 0), 2.5), quality=92)
-    if kind == "sharpened":
-        soft = cv2.GaussianBlur(rgb, (0, 0), 1.2)
-        return sim.encode_jpeg(np.clip(1.8 * rgb - 0.8 * soft, 0, 1).astype(np.float32), quality=92)
-    return sim.encode_jpeg(rgb, quality=60)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +22,7 @@ def original(real_face) -> bytes:
 def test_the_same_photo_through_another_phone_pipeline_shows_no_fine_change_on_the_face(real_face, original, kind):
     from dermadelta.imaging.pipeline import compare
 
-    comparison = compare(original, _variant(real_face[0], kind))
+    comparison = compare(original, pipeline_variant(real_face[0], kind))
     assert comparison.measured
     for metric in FINE_SCALE_METRICS:
         assert comparison.zones["face"][metric].change == "none", (kind, metric, comparison.zones["face"][metric])
@@ -50,7 +37,7 @@ def test_the_same_photo_through_another_phone_pipeline_shows_no_fine_change_on_t
 def test_a_much_softer_photo_makes_fine_detail_not_measurable_with_the_reason(real_face, original):
     from dermadelta.imaging.pipeline import compare
 
-    comparison = compare(original, _variant(real_face[0], "blur 2.5 px"))
+    comparison = compare(original, pipeline_variant(real_face[0], "blur 2.5 px"))
     assert comparison.measured
     for metric in FINE_SCALE_METRICS:
         change = comparison.zones["face"][metric]
@@ -73,7 +60,8 @@ def test_the_relative_blur_of_two_photos_is_the_blur_a_phone_added(real_face, or
     landmarks = find_landmarks(sharp)
     before = standardize(sharp, landmarks)
     # The same framing for both, so only the blur differs.
-    after = standardize(decode(_variant(real_face[0], "blur 1 px")), landmarks, to_canonical=before.to_canonical)
+    blurred = decode(pipeline_variant(real_face[0], "blur 1 px"))
+    after = standardize(blurred, landmarks, to_canonical=before.to_canonical)
     added_mm = 1.0 * 63.0 / landmarks.inter_ocular_px
     assert relative_blur_mm2(before, after) == pytest.approx(added_mm**2, rel=0.2)
     assert relative_blur_mm2(after, before) == pytest.approx(-(added_mm**2), rel=0.2)

@@ -294,29 +294,38 @@ def compare(
     run_versions = versions(detector, repeatability)
     first = inspect(before, detector=detector)
     second = inspect(after, detector=detector)
-    if "reject" in (first.quality.verdict, second.quality.verdict):
+
+    def unmeasured(
+        after_photo: Inspected,
+        *,
+        after_to_before: Affine | None = None,
+        residual_iod: float | None = None,
+        mirrored: bool = False,
+        identity: Identity | None = None,
+    ) -> Comparison:
         return Comparison(
             Analysis(first, versions=run_versions),
-            Analysis(second, versions=run_versions),
-            None,
-            None,
-            {},
-            repeatability.source,
-            run_versions,
-        )
-    before_std = standardize(first.decoded, first.landmarks)
-    registered = register_after(second, before_std, first.landmarks, detector=detector)
-    second, after_std = registered.inspected, registered.standardized
-    after_to_before, residual_iod = registered.after_to_before, registered.residual_iod
-    if not registered.identity.same_person:
-        return Comparison(
-            Analysis(first, versions=run_versions),
-            Analysis(second, versions=run_versions),
+            Analysis(after_photo, versions=run_versions),
             after_to_before,
             residual_iod,
             {},
             repeatability.source,
             run_versions,
+            mirrored=mirrored,
+            identity=identity,
+        )
+
+    if "reject" in (first.quality.verdict, second.quality.verdict):
+        return unmeasured(second)
+    before_std = standardize(first.decoded, first.landmarks)
+    registered = register_after(second, before_std, first.landmarks, detector=detector)
+    second, after_std = registered.inspected, registered.standardized
+    after_to_before, residual_iod = registered.after_to_before, registered.residual_iod
+    if not registered.identity.same_person:
+        return unmeasured(
+            second,
+            after_to_before=after_to_before,
+            residual_iod=residual_iod,
             mirrored=registered.identity.mirrored,
             identity=registered.identity,
         )
