@@ -349,3 +349,15 @@ def test_the_photo_page_says_in_words_how_sharp_the_photo_is_and_its_glare(as_al
         assert "<li>Glare: shine on about 4 % of the face</li>" in page
     plain = as_alice.get(reverse("photo", args=[older.pk])).content.decode()
     assert "Sharpness" not in plain and "Glare" not in plain
+
+
+def test_the_photo_page_gives_each_quality_note_once(as_alice, patient):
+    # The quality gate lists a warning both among its reasons and its warnings.
+    photo = _row(patient, "g")
+    glare = "glare: shine on 9% of the face"
+    _done(photo, QualityVerdict.WARN, reasons=[glare, "small face"], warnings=[glare])
+    photo.refresh_from_db()
+
+    assert photo.quality_notes() == [glare, "small face"]
+    page = as_alice.get(reverse("photo", args=[photo.pk])).content.decode()
+    assert page.count(glare) == 1

@@ -377,7 +377,8 @@ def _photo_facts(analysis: Analysis, role: str) -> dict[str, Any]:
         "taken": str(taken) if taken else "",
         "size": f"{decoded.width} x {decoded.height} px",
         "verdict": quality.verdict,
-        "reasons": list(quality.reasons),
+        # The gate's reasons repeat its warnings; each note is said once.
+        "reasons": [reason for reason in quality.reasons if reason not in quality.warnings],
         "warnings": list(quality.warnings),
         "capture": capture_words(quality.to_dict()),
     }

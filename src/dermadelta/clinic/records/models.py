@@ -302,8 +302,9 @@ class Photo(models.Model):
         return timezone.localdate(self.uploaded_at)
 
     def quality_notes(self) -> list[str]:
+        """The quality gate's reasons and warnings, each once: its reasons already repeat the warnings."""
         quality: dict[str, Any] = (self.analysis or {}).get("quality", {})
-        return [*quality.get("reasons", []), *quality.get("warnings", [])]
+        return list(dict.fromkeys([*quality.get("reasons", []), *quality.get("warnings", [])]))
 
     def capture_notes(self) -> list[str]:
         """How fine a detail this photo resolves and how much glare it has, in plain words (none if not recorded)."""
