@@ -123,7 +123,7 @@ def test_it_says_caution_for_a_history_of_cold_sores(as_alice, patient):
     page = as_alice.get(f"/consultations/{consultation.pk}/").content.decode()
     assert 'data-verdict="caution"' in page and "Suitable with caution" in page
     assert "History of cold sores" in page
-    assert "DESIGN.md contraindications: HSV history is a caution" in page  # the source
+    assert "Alster and Graham, Dermatologic Surgery 2018 (a history of cold sores" in page  # the source, cited
     assert f'href="/patients/{patient.pk}/plan/new/"' in page
 
 

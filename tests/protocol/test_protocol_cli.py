@@ -93,7 +93,7 @@ def test_rules_check_accepts_the_packaged_files(capsys) -> None:
 
 def test_rules_list_shows_sources(capsys) -> None:
     status, out, _ = run(capsys, "rules", "list", "rules")
-    assert status == 0 and "isotretinoin" in out and "DESIGN.md" in out
+    assert status == 0 and "isotretinoin" in out and "Dermatologic Surgery 2018" in out
 
 
 @pytest.mark.parametrize(

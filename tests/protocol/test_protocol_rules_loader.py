@@ -70,8 +70,46 @@ def test_every_rule_names_a_source() -> None:
         book.session,
         book.timeline,
     ]
+    cites = [source.cite for source in book.sources.values()]
     for item in items:
-        assert item.source.strip(), item
+        # A readable citation of a listed source (or the clinic's own policy), never a file name.
+        assert any(cite in item.source for cite in cites) or item.source.startswith("Clinic policy"), item
+
+
+def test_every_listed_source_is_cited_by_a_rule() -> None:
+    book = load_rulebook()
+    cited = (
+        " ".join(
+            item.source
+            for kind in (book.zones, book.devices, book.concerns, book.addons, book.rules, book.tasks)
+            for item in kind.values()
+        )
+        + " ".join(band.source for band in book.depth_bands)
+        + book.session.source
+        + book.timeline.source
+    )
+    assert [s.id for s in book.sources.values() if s.cite not in cited] == []
+    assert all(s.reference.strip() for s in book.sources.values())
+
+
+@pytest.mark.parametrize(
+    "citation",
+    ["seeds/000_aab17d405ad6e2cf.txt (redness)", "DESIGN.md contraindications", "see notes.md", "Design notes: x"],
+)
+def test_it_refuses_a_source_that_names_a_file_or_the_design_notes(tmp_path: Path, citation: str) -> None:
+    text = packaged("screening.toml").replace(
+        "Singh and Yadav, Indian Dermatology Online Journal 2016 (neuromodulator within 2 weeks)", citation
+    )
+    path = write(tmp_path, "screening.toml", text)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if citation in row)
+    with pytest.raises(InputError, match=rf"screening\.toml:{line}: \[rule\.neuromodulator\] source names .*: cite"):
+        load_rulebook([path])
+
+
+def test_it_refuses_a_sources_file_without_sources(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources.toml", "[source]\n")
+    with pytest.raises(InputError, match=r"no \[source\.\*\] tables"):
+        load_rulebook([path])
 
 
 def test_face_zone_depths_follow_design_md() -> None:
@@ -125,7 +163,9 @@ def test_it_refuses_min_depth_above_max_depth(tmp_path: Path) -> None:
 
 def test_it_refuses_a_rule_without_a_source(tmp_path: Path) -> None:
     text = packaged("screening.toml").replace(
-        'source = "DESIGN.md contraindications: neuromodulator within 2 weeks"\n', ""
+        'source = "Alster and Graham, Dermatologic Surgery 2018; '
+        'Singh and Yadav, Indian Dermatology Online Journal 2016 (neuromodulator within 2 weeks)"\n',
+        "",
     )
     path = write(tmp_path, "screening.toml", text)
     line = text.splitlines().index("[rule.neuromodulator]") + 1

@@ -28,7 +28,7 @@ RULE_CASES = [
         {"pregnant_or_breastfeeding": True},
         "defer",
         None,
-        "DESIGN.md contraindications: pregnancy",
+        "Alster and Graham, Dermatologic Surgery 2018",
     ),
     (
         "active_infection",
@@ -38,14 +38,14 @@ RULE_CASES = [
         "active infection",
     ),
     ("active_cold_sore", {"active_cold_sore": True}, "defer", dt.date(2027, 1, 24), "cold sore"),
-    ("hsv_history", {"hsv_history": True}, "caution", None, "HSV history is a caution"),
+    ("hsv_history", {"hsv_history": True}, "caution", None, "a history of cold sores"),
     ("active_acne", {"active_acne": True}, "defer", dt.date(2027, 2, 7), "active acne"),
     (
         "dermatosis_flare",
         {"dermatosis_flare": True},
         "defer",
         dt.date(2027, 2, 7),
-        "eczema/psoriasis/rosacea",
+        "eczema, psoriasis or rosacea",
     ),
     (
         "isotretinoin",
@@ -59,14 +59,14 @@ RULE_CASES = [
         {"anticoagulants": True},
         "refer",
         None,
-        "anticoagulants or bleeding disorder",
+        "anticoagulants or a bleeding disorder",
     ),
     (
         "bleeding_disorder",
         {"bleeding_disorder": True},
         "refer",
         None,
-        "anticoagulants or bleeding disorder",
+        "anticoagulants or a bleeding disorder",
     ),
     ("keloid_history", {"keloid_history": True}, "refer", None, "keloid or hypertrophic"),
     (
@@ -116,7 +116,7 @@ RULE_CASES = [
         {"laser_last": "2027-01-05"},
         "defer",
         dt.date(2027, 1, 19),
-        "seeds/004_ad630b638829f710.txt",
+        "“How microneedling works”",
     ),
     (
         "filler_or_surgery",
