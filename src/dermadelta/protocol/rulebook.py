@@ -41,9 +41,19 @@ KIND_FILES = {
     "depth_band": "care.toml",
     "task": "care.toml",
     "timeline": "timeline.toml",
+    "source": "sources.toml",
 }
 #: Kinds that are one table (``[session]``) rather than a table of named tables.
 SINGLE_KINDS = ("session", "timeline")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A public source the rules cite: ``cite`` is how a rule names it, ``reference`` the full reference."""
+
+    id: str
+    cite: str
+    reference: str
 
 
 @dataclass(frozen=True)
@@ -179,6 +189,8 @@ class RuleBook:
     depth_bands: tuple[DepthBand, ...]
     tasks: Mapping[str, CareTask]
     timeline: Timeline
+    #: The public sources the rules cite, for a list of sources.
+    sources: Mapping[str, Source]
 
     def zone(self, zone_id: str) -> Zone:
         return _lookup(self.zones, zone_id, "zone")
@@ -309,6 +321,16 @@ class _Fields:
             raise self.fail(f"{key} must be non-empty text", key)
         return value
 
+    def citation(self, key: str) -> str:
+        """A ``source``: readable citations, never a file name or a design note (people read it)."""
+        value = self.text(key)
+        named = _NOT_A_CITATION.search(value)
+        if named:
+            raise self.fail(
+                f"{key} names {named.group(0)!r}: cite the article's title or its authors, journal and year", key
+            )
+        return value
+
     def integer(self, key: str, default: Any = None) -> int:
         value = self._get(key, _REQUIRED if default is None else default)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -369,6 +391,8 @@ class _Fields:
 
 
 _REQUIRED = object()
+#: What a citation must not name: a file (seeds/x.txt, notes.md) or the design notes.
+_NOT_A_CITATION = re.compile(r"[\w./-]*\.(?:txt|md|py|toml|pdf|html)\b|\bDESIGN\b|\bseeds/", re.IGNORECASE)
 
 
 def _named_tables(source: _Source, kind: str) -> Iterable[tuple[str, Any]]:
@@ -389,7 +413,7 @@ def _zones(source: _Source) -> dict[str, Zone]:
     for name, table in _named_tables(source, "zone"):
         f = _Fields(source, "zone", name, table)
         low, high = f.depth_pair()
-        zones[name] = Zone(name, f.text("label"), f.choice("region", REGIONS), low, high, f.text("source"))
+        zones[name] = Zone(name, f.text("label"), f.choice("region", REGIONS), low, high, f.citation("source"))
         f.finish()
     return zones
 
@@ -398,7 +422,9 @@ def _devices(source: _Source) -> dict[str, Device]:
     devices = {}
     for name, table in _named_tables(source, "device"):
         f = _Fields(source, "device", name, table)
-        devices[name] = Device(name, f.text("label"), f.number("max_mm"), f.boolean("professional"), f.text("source"))
+        devices[name] = Device(
+            name, f.text("label"), f.number("max_mm"), f.boolean("professional"), f.citation("source")
+        )
         f.finish()
     return devices
 
@@ -423,7 +449,7 @@ def _concerns(source: _Source) -> dict[str, Concern]:
             maintenance_months_max=f.integer("maintenance_months_max"),
             outcome=f.text("outcome"),
             addons=f.words("addons", []),
-            source=f.text("source"),
+            source=f.citation("source"),
         )
         f.finish()
         if not 1 <= concern.sessions_min <= concern.sessions_default <= concern.sessions_max <= 12:
@@ -445,7 +471,7 @@ def _addons(source: _Source) -> dict[str, Addon]:
     addons = {}
     for name, table in _named_tables(source, "addon"):
         f = _Fields(source, "addon", name, table)
-        addons[name] = Addon(name, f.text("label"), f.words("concerns"), f.text("source"))
+        addons[name] = Addon(name, f.text("label"), f.words("concerns"), f.citation("source"))
         f.finish()
     return addons
 
@@ -478,7 +504,7 @@ def _rules(source: _Source) -> dict[str, Rule]:
             question=f.text("question"),
             outcome=f.choice("outcome", OUTCOMES[1:]),
             reason=f.text("reason"),
-            source=f.text("source"),
+            source=f.citation("source"),
             equals=equals,
             any_of=f.words("any_of", []),
             below=below,
@@ -498,7 +524,7 @@ def _session(source: _Source) -> SessionTiming:
         f.integer("treatment_minutes"),
         f.text("start_time"),
         f.text("reminder_time"),
-        f.text("source"),
+        f.citation("source"),
     )
     for key in ("start_time", "reminder_time"):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", getattr(timing, key)):
@@ -518,7 +544,7 @@ def _depth_bands(source: _Source) -> tuple[DepthBand, ...]:
             f.integer("flaking_first_day"),
             f.integer("flaking_last_day"),
             f.integer("extra_days"),
-            f.text("source"),
+            f.citation("source"),
         )
         f.finish()
         if not 0 <= band.flaking_first_day <= band.flaking_last_day:
@@ -544,7 +570,7 @@ def _tasks(source: _Source) -> dict[str, CareTask]:
             last_day=f.integer("last_day"),
             title=f.text("title"),
             detail=f.text("detail"),
-            source=f.text("source"),
+            source=f.citation("source"),
             depth_extends=f.boolean("depth_extends", False),
             depth_shifts=f.boolean("depth_shifts", False),
             min_mm=f.number("min_mm", 0.0),
@@ -562,6 +588,15 @@ def _tasks(source: _Source) -> dict[str, CareTask]:
     return tasks
 
 
+def _sources(source: _Source) -> dict[str, Source]:
+    sources = {}
+    for name, table in _named_tables(source, "source"):
+        f = _Fields(source, "source", name, table)
+        sources[name] = Source(name, f.citation("cite"), f.citation("reference"))
+        f.finish()
+    return sources
+
+
 def _timeline(source: _Source) -> Timeline:
     f = _Fields(source, "timeline", None, source.data["timeline"])
     timeline = Timeline(
@@ -571,7 +606,7 @@ def _timeline(source: _Source) -> Timeline:
         f.day_range("collagen_peak_days"),
         f.day_range("full_results_days"),
         f.day_range("maintenance_months"),
-        f.text("source"),
+        f.citation("source"),
     )
     f.finish()
     return timeline
@@ -688,8 +723,9 @@ def _build(sources: Sequence[_Source]) -> RuleBook:
         depth_bands=_depth_bands(_only(owner["depth_band"], "depth_band")),
         tasks=_tasks(_only(owner["task"], "task")),
         timeline=_timeline(owner["timeline"]),
+        sources=_sources(_only(owner["source"], "source")),
     )
-    for kind in ("zone", "device", "concern", "question"):
+    for kind in ("zone", "device", "concern", "question", "source"):
         if not getattr(book, kind + "s" if kind != "question" else "questions"):
             raise owner[kind].error(f"no [{kind}.*] tables", kind)
     _check_references(book, owner)
