@@ -85,3 +85,32 @@ def test_it_names_the_operations_with_server_errors(tmp_path):
 
     assert "for 25 operations: server errors on `POST /api/v1/patients/{patient_id}/photos`" in section
     assert "Its own summary: 1 failure, 2 warnings in 45.06s." in section
+
+
+def test_it_reports_the_decoder_fuzz_with_its_failures_and_memory_budget(tmp_path):
+    figures = {
+        "inputs": 10000,
+        "seed": 0,
+        "seeds": ["heic", "jpeg", "png"],
+        "max_pixels": 60000000,
+        "timeout_s": 20.0,
+        "seconds": 301.4,
+        "decoded": 2700,
+        "refused": 7299,
+        "escapes": 1,
+        "crashes": 0,
+        "hangs": 0,
+        "baseline_rss_mb": 210.0,
+        "peak_rss_mb": 1100.0,
+        "peak_growth_mb": 890.0,
+        "memory_budget_mb": 1437.0,
+        "within_budget": True,
+    }
+    (tmp_path / "decode-fuzz.json").write_text(json.dumps(figures))
+
+    section = benchreport.write(tmp_path, tmp_path / "PERFORMANCE.md")
+
+    assert "decoded 10000 mutated photos" in section
+    assert "1 escapes (any other error), 0 crashes and 0 hangs" in section
+    assert "Peak memory 890 MB above the process's own 210 MB, within the decoder's budget of 1437 MB" in section
+    assert "no failure" not in section

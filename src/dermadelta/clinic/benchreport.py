@@ -2,7 +2,8 @@
 
 ``make bench`` first rewrites the imaging section (``dermadelta.benchmark``), then
 measures the application (``dermadelta.clinic.loadbench`` on SQLite and on
-PostgreSQL, the batch throughput, the API under schemathesis) into
+PostgreSQL, the batch throughput, the API under schemathesis, the photo decoder
+under fuzzed files) into
 ``out/bench/*.json``; this module turns
 those files into one section, replacing the section a previous run wrote.
 
@@ -74,6 +75,25 @@ def fuzz_lines(figures: dict[str, Any]) -> list[str]:
     ]
 
 
+def decode_fuzz_lines(figures: dict[str, Any]) -> list[str]:
+    failures = figures["escapes"] + figures["crashes"] + figures["hangs"]
+    memory = "within" if figures["within_budget"] else "over"
+    return [
+        "## Photo decoder robustness",
+        "",
+        f"`python -m dermadelta.decode_fuzz` decoded {figures['inputs']} mutated photos (seed {figures['seed']}; "
+        f"{len(figures['seeds'])} small valid files in every accepted format, each changed by bit flips, boundary "
+        "bytes, truncation, insertion, splicing, corrupted chunks, tags or segments, or inflated declared "
+        f"dimensions) in a child process at the clinic's pixel limit of {figures['max_pixels']}: "
+        f"{figures['decoded']} decoded, {figures['refused']} refused with a reason, {figures['escapes']} escapes "
+        f"(any other error), {figures['crashes']} crashes and {figures['hangs']} hangs (no answer within "
+        f"{figures['timeout_s']:.0f} s) in {figures['seconds']:.0f} s. Peak memory {figures['peak_growth_mb']:.0f} MB "
+        f"above the process's own {figures['baseline_rss_mb']:.0f} MB, {memory} the decoder's budget of "
+        f"{figures['memory_budget_mb']:.0f} MB at that limit" + (": no failure." if not failures else "."),
+        "",
+    ]
+
+
 def section(folder: Path) -> str:
     runs = [json.loads(path.read_text()) for path in sorted(folder.glob("load-*.json"))]
     lines = [MARKER, "", "## The clinic application under load", ""]
@@ -98,6 +118,9 @@ def section(folder: Path) -> str:
     fuzz = folder / "api-fuzz.json"
     if fuzz.exists():
         lines += fuzz_lines(json.loads(fuzz.read_text()))
+    decoder = folder / "decode-fuzz.json"
+    if decoder.exists():
+        lines += decode_fuzz_lines(json.loads(decoder.read_text()))
     return "\n".join(lines)
 
 

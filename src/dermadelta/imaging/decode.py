@@ -8,6 +8,7 @@ hold as RGB. HEIC/HEIF come through the ``pillow-heif`` plugin.
 from __future__ import annotations
 
 import io
+import logging
 import struct
 import warnings
 from collections.abc import Iterator
@@ -25,6 +26,11 @@ from dermadelta.errors import InputError
 #: Largest photo accepted, in pixels: a 48 MP phone sensor with margin. Larger
 #: claims are refused before any pixel is decoded (decompression bombs).
 MAX_PIXELS = 60_000_000
+#: Memory a decode may take per declared pixel at its peak: the decoder's own image (up to
+#: 8 B for 16-bit RGBA), the integer RGB copy and the float32 result (12 B), never all at once.
+DECODE_BYTES_PER_PIXEL = 24
+#: Memory a decode may take whatever the photo's size: buffers, tables, a colour transform.
+DECODE_FIXED_BYTES = 64 * 2**20
 #: Smallest side that can still hold a measurable face.
 MIN_SIDE_PX = 200
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "HEIF", "WEBP", "MPO"})
@@ -32,6 +38,8 @@ SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "HEIF", "WEBP", "MPO"})
 _GRAYSCALE_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "P;L"})
 
 _heif_registered = False
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,15 @@ class Decoded:
     @property
     def width(self) -> int:
         return int(self.rgb.shape[1])
+
+
+def decode_memory_budget(max_pixels: int = MAX_PIXELS) -> int:
+    """The most memory, in bytes, that decoding a photo of at most ``max_pixels`` pixels may take.
+
+    The pixel limit is checked on the size a file declares before any pixel is
+    decoded, so this bounds every decode; ``python -m dermadelta.decode_fuzz`` checks it.
+    """
+    return DECODE_FIXED_BYTES + DECODE_BYTES_PER_PIXEL * max_pixels
 
 
 def _register_heif() -> None:
@@ -106,16 +123,15 @@ def _exif_summary(image: Image.Image) -> tuple[int, dict[str, Any]]:
     return orientation, summary
 
 
-def _decode_16bit(data: bytes, name: str) -> NDArray[np.float32]:
+def _decode_16bit(data: bytes, name: str) -> NDArray[np.uint16]:
     import cv2
 
     buffer = np.frombuffer(data, dtype=np.uint8)
     pixels = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH)
-    if pixels is None or pixels.ndim != 3 or pixels.shape[2] < 3:
+    if pixels is None or pixels.ndim != 3 or pixels.shape[2] < 3 or pixels.dtype not in (np.uint8, np.uint16):
         raise InputError(f"{name}: 16-bit image could not be decoded as colour")
-    scale = 65535.0 if pixels.dtype == np.uint16 else 255.0
-    rgb = pixels[:, :, 2::-1] if pixels.shape[2] == 3 else pixels[:, :, [2, 1, 0]]
-    return (rgb.astype(np.float32) / np.float32(scale)).astype(np.float32)
+    rgb: NDArray[Any] = pixels[:, :, 2::-1] if pixels.shape[2] == 3 else pixels[:, :, [2, 1, 0]]
+    return rgb
 
 
 def _to_srgb(image: Image.Image) -> tuple[Image.Image, bool]:
@@ -176,6 +192,22 @@ def _strict_pillow() -> Iterator[None]:
 
 
 def _decode(data: bytes, name: str, max_pixels: int) -> Decoded:
+    """The decoding boundary: whatever a decoder raises on a hostile file leaves as :class:`InputError`."""
+    try:
+        return _decode_checked(data, name, max_pixels)
+    except InputError:
+        raise
+    except MemoryError:
+        raise InputError(f"{name}: too large to decode in the memory available") from None
+    except Exception as error:  # noqa: BLE001
+        # Pillow's plugins, OpenCV and libheif answer a malformed file with whatever their parsers
+        # hit (OSError, TypeError on a tag of the wrong type, IndexError, cv2.error...): the set is
+        # open-ended, and every one of them means the file cannot be read.
+        logger.info("%s: decoder refused the file: %s: %s", name, type(error).__name__, error)
+        raise InputError(f"{name}: damaged file, or not a photo that can be read") from None
+
+
+def _decode_checked(data: bytes, name: str, max_pixels: int) -> Decoded:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -191,46 +223,61 @@ def _decode(data: bytes, name: str, max_pixels: int) -> Decoded:
         if fmt not in SUPPORTED_FORMATS:
             raise InputError(f"{name}: {fmt or 'unknown'} images are not supported")
         width, height = image.size
+        if width < 1 or height < 1:
+            raise InputError(f"{name}: the file declares an image of {width}x{height} pixels")
         if width * height > max_pixels:
             raise InputError(f"{name}: {width}x{height} is more than the {max_pixels} pixel limit")
-        if image.mode in _GRAYSCALE_MODES or (image.mode == "P" and _palette_is_gray(image)):
-            raise InputError(f"{name}: grayscale photo; colour is needed to measure skin")
-        try:  # reading EXIF may already read (and miss) the pixel data
+        if image.mode == "P" and image.palette is None:
+            raise InputError(f"{name}: a palette image without its colour palette")
+        try:  # reading EXIF or a palette may already read (and miss) the pixel data
+            if image.mode in _GRAYSCALE_MODES or (image.mode == "P" and _palette_is_gray(image)):
+                raise InputError(f"{name}: grayscale photo; colour is needed to measure skin")
             orientation, summary = _exif_summary(image)
-            sixteen_bit = fmt in {"PNG", "TIFF"} and _is_16bit(image, data)
-            if sixteen_bit:
-                rgb = _decode_16bit(data, name)
-                icc_converted = False
-                if image.info.get("icc_profile"):
-                    summary["icc_note"] = "16-bit embedded profile not applied; read as sRGB"
-            elif _is_plain_complete_jpeg(image, data):
-                rgb, icc_converted = _decode_jpeg_fast(data, name), False
-            else:
-                image.load()
-                converted, icc_converted = _to_srgb(image)
-                rgb = _to_float(np.asarray(converted))
+            pixels, bit_depth, icc_converted = _pixels(image, data, fmt, name)
+            if bit_depth == 16 and image.info.get("icc_profile"):
+                summary["icc_note"] = "16-bit embedded profile not applied; read as sRGB"
         except (OSError, ValueError, SyntaxError, struct.error) as error:
+            if isinstance(error, InputError):
+                raise
             raise InputError(f"{name}: truncated or corrupt image data ({error})") from None
-    rgb = apply_orientation(rgb, orientation)
-    if min(rgb.shape[:2]) < MIN_SIDE_PX:
+    # Orientation on the integer pixels, then one float copy: the peak stays near
+    # DECODE_BYTES_PER_PIXEL per pixel (a 60 MP photo's float32 RGB alone is 720 MB).
+    pixels = apply_orientation(pixels, orientation)
+    if min(pixels.shape[:2]) < MIN_SIDE_PX:
         raise InputError(
-            f"{name}: {rgb.shape[1]}x{rgb.shape[0]} is too small to measure skin "
+            f"{name}: {pixels.shape[1]}x{pixels.shape[0]} is too small to measure skin "
             f"(shorter side must be at least {MIN_SIDE_PX} px)"
         )
     return Decoded(
-        rgb=rgb,
+        rgb=_to_float(pixels),
         source=name,
         format=fmt,
-        bit_depth=16 if sixteen_bit else 8,
+        bit_depth=bit_depth,
         orientation=orientation,
         icc_converted=icc_converted,
         metadata=summary,
     )
 
 
-def _to_float(pixels: NDArray[np.uint8]) -> NDArray[np.float32]:
+def _pixels(image: Image.Image, data: bytes, fmt: str, name: str) -> tuple[NDArray[Any], int, bool]:
+    """The RGB pixels as decoded (uint8 or uint16), the bit depth, and whether a profile was converted."""
+    if fmt in {"PNG", "TIFF"} and _is_16bit(image, data):
+        return _decode_16bit(data, name), 16, False
+    if _is_plain_complete_jpeg(image, data):
+        return _decode_jpeg_fast(data, name), 8, False
+    image.load()
+    converted, icc_converted = _to_srgb(image)
+    with converted:
+        return np.asarray(converted), 8, icc_converted
+
+
+def _to_float(pixels: NDArray[Any]) -> NDArray[np.float32]:
+    """uint8 or uint16 RGB to float32 in [0, 1], with one full-size allocation."""
     rgb = pixels.astype(np.float32)
-    rgb *= np.float32(1 / 255)
+    if pixels.dtype == np.uint16:
+        rgb /= np.float32(65535)
+    else:
+        rgb *= np.float32(1 / 255)
     return rgb
 
 
@@ -249,14 +296,15 @@ def _is_plain_complete_jpeg(image: Image.Image, data: bytes) -> bool:
     )
 
 
-def _decode_jpeg_fast(data: bytes, name: str) -> NDArray[np.float32]:
+def _decode_jpeg_fast(data: bytes, name: str) -> NDArray[np.uint8]:
     import cv2
 
     flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION  # orientation is applied once, below
     bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
-    if bgr is None:
+    if bgr is None or bgr.ndim != 3:
         raise InputError(f"{name}: corrupt JPEG data")
-    return _to_float(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    rgb: NDArray[np.uint8] = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return rgb
 
 
 def _is_16bit(image: Image.Image, data: bytes) -> bool:
