@@ -44,7 +44,7 @@ def test_expect_from_a_plan_prints_windows_and_improvement(capsys, plan: Path) -
     status, out, _ = run(capsys, "expect", "--plan", str(plan), "--fitzpatrick", "V")
     assert status == 0
     assert "session 1 (day 0): redness to day 3, flaking days 3-7" in out
-    assert "acne_scars_rolling: 1 mo" in out and "risk: high" in out
+    assert "Acne scars: rolling: 1 mo" in out and "risk: high" in out
 
 
 def test_expect_from_options_writes_json_and_a_plot(capsys, tmp_path: Path) -> None:

@@ -42,3 +42,23 @@ def test_it_shows_the_screening_verdict_when_given() -> None:
 def test_it_prints_to_pdf(tmp_path: Path) -> None:
     path = write_pdf(handout(), tmp_path / "handout.pdf")
     assert path.read_bytes().startswith(b"%PDF")
+
+
+def test_it_names_the_patient_and_the_number_to_call() -> None:
+    html = handout(clinic="Harbour Skin", patient="Robin Lee", phone="020 7946 0000")
+    assert "For Robin Lee." in html
+    assert "Call Harbour Skin on 020 7946 0000 if" in html
+    assert "Call the clinic if" in handout()  # neither known: no empty "on"
+
+
+def test_it_gives_the_verdict_in_words() -> None:
+    screening = screen(parse_intake({"date": "2027-02-01", "zones": ["left_cheek"], "answers": {"hsv_history": True}}))
+    html = handout(screening=screening)
+    assert "Suitable with caution" in html and ">caution<" not in html
+
+
+def test_it_lists_its_sources_as_references_not_files() -> None:
+    html = handout()
+    assert "Patient-information article on 2 mm microneedling" in html
+    assert "Understanding Micro Needling Results: How Long Until You See Changes?" in html
+    assert ".txt" not in html and "DESIGN" not in html and "seeds/" not in html

@@ -78,21 +78,26 @@ def run_compare(args: argparse.Namespace) -> int:
             print(_reject_line(comparison.after.inspected.decoded.source, (comparison.reason,)), file=sys.stderr)
         return EXIT_REJECTED
     if not args.json:
+        from dermadelta.reports.comparison_report import zone_label
+
         if comparison.mirrored:
             print("the after photo was a mirror image; it was flipped back before comparing")
         print(f"alignment residual: {comparison.residual_iod:.2%} of the inter-ocular distance")
         for zone, metrics in comparison.zones.items():
-            print(f"{zone:18s} {_zone_summary(metrics)}")
+            print(f"{zone_label(zone).capitalize()}: {_zone_summary(metrics)}")
     return EXIT_OK
 
 
 def _zone_summary(metrics: dict[str, Any]) -> str:
+    """A zone's verdicts in plain words: "less redness (-3.1, detectable 1.2); not measurable: Pores"."""
+    from dermadelta.reports.comparison_report import METRIC_LABELS, change_words
+
     changed = [
-        f"{name} {c.change} ({c.delta:+.3g}, detectable {c.mdc:.3g})"
+        f"{change_words(name, c)} ({c.delta:+.3g}, detectable {c.mdc:.3g})"
         for name, c in metrics.items()
         if c.change in {"increased", "decreased"}
     ]
-    unmeasured = [name for name, c in metrics.items() if c.change == "not_measurable"]
+    unmeasured = [METRIC_LABELS.get(name, name) for name, c in metrics.items() if c.change == "not_measurable"]
     parts = changed or ["no detectable change"]
     if unmeasured:
         parts.append(f"not measurable: {', '.join(unmeasured)}")

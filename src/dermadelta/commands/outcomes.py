@@ -87,6 +87,7 @@ def run_expect(args: argparse.Namespace) -> int:
     import numpy as np
 
     from dermadelta.outcomes.model import expect
+    from dermadelta.protocol.rulebook import load_rulebook
 
     result = expect(_courses(args), patient=_patient(args), months=args.months)
     if args.plot:
@@ -109,7 +110,7 @@ def run_expect(args: argparse.Namespace) -> int:
                 break
             i = int(np.argmin(np.abs(band.days - month * 30.44)))
             cells.append(f"{month} mo {100 * band.mean[i]:.0f}% [{100 * band.low[i]:.0f}-{100 * band.high[i]:.0f}]")
-        print(f"{item.concern}: " + ", ".join(cells))
+        print(f"{load_rulebook().concern_label(item.concern)}: " + ", ".join(cells))
     print(f"post-inflammatory hyperpigmentation risk: {result.pih_risk}")
     return 0
 

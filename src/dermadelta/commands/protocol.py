@@ -98,7 +98,7 @@ def _load_intake(args: argparse.Namespace, path: str) -> Any:
 
 
 def run_screen(args: Any) -> int:
-    from dermadelta.protocol.screening import screen
+    from dermadelta.protocol.screening import VERDICT_LABELS, screen
 
     intake, book = _load_intake(args, args.intake)
     result = screen(intake, rules=book)
@@ -106,13 +106,15 @@ def run_screen(args: Any) -> int:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
     until = f" until {result.earliest_date.isoformat()}" if result.earliest_date else ""
-    print(f"{result.verdict.upper()}{until}  (zones: {', '.join(intake.zones) or 'none given'})")
+    zones = ", ".join(book.zone_label(z).lower() for z in intake.zones) or "none given"
+    print(f"{VERDICT_LABELS[result.verdict]}{until}  (zones: {zones})")
     for finding in result.findings:
         date = f" [until {finding.until.isoformat()}]" if finding.until else ""
-        print(f"  {finding.outcome:7} {finding.rule_id}: {finding.reason}{date}")
-        print(f"          source: {finding.source}")
+        print(f"  {VERDICT_LABELS[finding.outcome]}: {finding.reason}{date}")
+        print(f"      source: {finding.source}")
     if result.unanswered:
-        print(f"  not answered: {', '.join(result.unanswered)}")
+        questions = "; ".join(book.questions[q].text if q in book.questions else q for q in result.unanswered)
+        print(f"  not answered: {questions}")
     return 0
 
 
@@ -149,7 +151,7 @@ def run_plan(args: Any) -> int:
     from dermadelta.protocol.care import care_schedule
     from dermadelta.protocol.plan import make_plan, parse_targets
     from dermadelta.protocol.rulebook import load_rulebook
-    from dermadelta.protocol.screening import parse_date, parse_intake, screen
+    from dermadelta.protocol.screening import VERDICT_LABELS, parse_date, parse_intake, screen
 
     book = load_rulebook(args.rules)
     time_zone(args.tz)  # fail on a bad zone before any work
@@ -204,9 +206,9 @@ def run_plan(args: Any) -> int:
         print(json.dumps(payload, indent=2))
         return 0
     if screening is not None:
-        print(f"screening: {screening.verdict}")
+        print(f"screening: {VERDICT_LABELS[screening.verdict]}")
     for session in plan.sessions:
-        depths = ", ".join(f"{d.zone} {d.depth_mm} mm" for d in session.depths)
+        depths = ", ".join(f"{book.zone_label(d.zone).lower()} {d.depth_mm} mm" for d in session.depths)
         print(f"session {session.number}  {session.date.isoformat()} {session.date:%a}  {depths}")
     print(f"maintenance: {plan.maintenance_from.isoformat()} to {plan.maintenance_until.isoformat()}")
     for note in plan.notes:

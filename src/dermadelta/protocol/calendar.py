@@ -75,7 +75,7 @@ def plan_calendar(
         event.add("dtend", start + dt.timedelta(minutes=timing.numbing_minutes + timing.treatment_minutes))
         event.add("summary", f"Microneedling session {session.number} of {len(plan.sessions)}")
         event.add("location", clinic)
-        depths = ", ".join(f"{d.zone} {d.depth_mm} mm" for d in session.depths)
+        depths = ", ".join(f"{book.zone_label(d.zone).lower()} {d.depth_mm} mm" for d in session.depths)
         event.add(
             "description",
             f"Numbing cream {timing.numbing_minutes} min, then treatment. Depths: {depths}. Arrive without make-up.",

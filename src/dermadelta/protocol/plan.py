@@ -17,7 +17,7 @@ from typing import Any
 
 from dermadelta.errors import InputError
 from dermadelta.protocol.rulebook import RuleBook, load_rulebook
-from dermadelta.protocol.screening import Screening, add_months
+from dermadelta.protocol.screening import VERDICT_LABELS, Screening, add_months
 
 #: Depths are set in 0.05 mm steps (the finest pen setting) and always rounded down.
 DEPTH_STEP_MM = 0.05
@@ -167,7 +167,10 @@ def make_plan(
         for zone in target.zones:
             book.zone(zone)
             if zone not in concern.zones:
-                raise InputError(f"{concern.id} is not treated on the {zone} (zones: {', '.join(concern.zones)})")
+                where = ", ".join(book.zone_label(z).lower() for z in concern.zones)
+                raise InputError(
+                    f"{concern.label} is not treated on the {book.zone_label(zone).lower()} (it is treated on: {where})"
+                )
     weekdays = tuple(sorted(set(working_days)))
     if not weekdays or not all(0 <= d <= 6 for d in weekdays):
         raise InputError("working days must be weekday numbers 0 (Monday) to 6 (Sunday)")
@@ -181,7 +184,8 @@ def make_plan(
         allowed = screening.treatable_from
         if allowed is None:
             raise InputError(
-                f"screening verdict is {screening.verdict} without a safe date: no plan until it is resolved"
+                f"screening verdict is {VERDICT_LABELS[screening.verdict].lower()} without a safe date: "
+                "no plan until it is resolved"
             )
         if allowed > start:
             notes.append(f"starts on or after {allowed.isoformat()} because of the screening washout")
@@ -299,7 +303,7 @@ def _depth_plan(
             by_zone.setdefault(zone_id, []).append(target.concern)
     for asked in explicit:
         if asked not in by_zone:
-            raise InputError(f"depth given for {asked!r}, which is not a treated zone")
+            raise InputError(f"depth given for the {book.zone_label(asked).lower()}, which is not a treated zone")
     rows: list[_DepthRow] = []
     for zone_id, concern_ids in by_zone.items():
         zone = book.zone(zone_id)
@@ -312,11 +316,11 @@ def _depth_plan(
         fixed = explicit.get(zone_id)
         if fixed is not None:
             if not math.isfinite(fixed) or fixed <= 0:
-                raise InputError(f"depth for {zone_id} must be a positive number of millimetres")
+                raise InputError(f"depth for the {zone.label.lower()} must be a positive number of millimetres")
             if fixed > cap + 1e-9:
                 limit = "zone" if zone.max_mm <= kit.max_mm else "device"
                 raise InputError(
-                    f"{fixed} mm on the {zone_id} is above the {limit} cap of {cap} mm "
+                    f"{fixed} mm on the {zone.label.lower()} is above the {limit} cap of {cap} mm "
                     f"({zone.source if limit == 'zone' else kit.source})"
                 )
         rows.append((zone_id, tuple(concern_ids), low, high, cap, fixed))
@@ -341,10 +345,12 @@ def _addons(requested: Sequence[str], concerns: Sequence[Any], book: RuleBook, n
     for addon_id in requested:
         addon = book.addon(addon_id)
         if not concern_ids & set(addon.concerns):
-            notes.append(f"{addon_id} is not usually used for {', '.join(sorted(concern_ids))}")
+            usual = ", ".join(sorted(book.concern_label(c) for c in concern_ids))
+            notes.append(f"{addon.label} is not usually used for {usual}")
     suggested = sorted({a for c in concerns for a in c.addons} - set(requested))
     if suggested:
-        notes.append(f"add-ons often combined with these concerns: {', '.join(suggested)}")
+        named = "; ".join(book.addon_label(a) for a in suggested)
+        notes.append(f"add-ons often combined with these concerns: {named}")
     return tuple(dict.fromkeys(requested))
 
 

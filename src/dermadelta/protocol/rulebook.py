@@ -195,6 +195,24 @@ class RuleBook:
     def zone(self, zone_id: str) -> Zone:
         return _lookup(self.zones, zone_id, "zone")
 
+    def zone_label(self, zone_id: str) -> str:
+        """A zone's name for people ("Left cheek"); a zone since removed from the rules reads "left cheek"."""
+        zone = self.zones.get(zone_id)
+        return zone.label if zone else _words(zone_id)
+
+    def concern_label(self, concern_id: str) -> str:
+        concern = self.concerns.get(concern_id)
+        return concern.label if concern else _words(concern_id)
+
+    def addon_label(self, addon_id: str) -> str:
+        addon = self.addons.get(addon_id)
+        return addon.label if addon else _words(addon_id)
+
+    def sources_cited_by(self, citations: Iterable[str]) -> list[Source]:
+        """The listed sources that any of ``citations`` (rules' ``source`` texts) names, in list order."""
+        text = "\n".join(citations)
+        return [source for source in self.sources.values() if source.cite in text]
+
     def concern(self, concern_id: str) -> Concern:
         return _lookup(self.concerns, concern_id, "concern")
 
@@ -210,6 +228,10 @@ class RuleBook:
             if depth_mm <= band.max_mm + 1e-9:
                 return band
         return self.depth_bands[-1]
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
 
 
 def _lookup(table: Mapping[str, _T], key: str, what: str) -> _T:

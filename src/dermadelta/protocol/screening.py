@@ -16,6 +16,14 @@ from typing import Any
 from dermadelta.errors import InputError
 from dermadelta.protocol.rulebook import OUTCOMES, Question, Rule, RuleBook, load_rulebook
 
+#: Each verdict in the words people read (pages, handouts, the command line); JSON keeps the code.
+VERDICT_LABELS: Mapping[str, str] = {
+    "go": "Suitable",
+    "caution": "Suitable with caution",
+    "defer": "Deferred",
+    "refer": "Refer to a physician",
+}
+
 #: Question types whose empty answer means "never" (no last date to report).
 _EMPTY_MEANS_NEVER = frozenset({"date", "zone_dates"})
 

@@ -9,7 +9,7 @@ from dermadelta.protocol.calendar import local_time, time_zone
 from dermadelta.protocol.care import CareSchedule
 from dermadelta.protocol.plan import Plan
 from dermadelta.protocol.rulebook import RuleBook, load_rulebook
-from dermadelta.protocol.screening import Screening
+from dermadelta.protocol.screening import VERDICT_LABELS, Screening
 
 
 def handout_html(
@@ -20,9 +20,15 @@ def handout_html(
     prepared: dt.date,
     screening: Screening | None = None,
     clinic: str = "",
+    patient: str = "",
+    phone: str = "",
     rules: RuleBook | None = None,
 ) -> str:
-    """A self-contained printable HTML handout (no external assets)."""
+    """A self-contained printable HTML handout (no external assets).
+
+    ``patient`` is the name it is prepared for and ``phone`` the number the patient is
+    told to call; either may be empty (the handout then says "the clinic").
+    """
     import jinja2  # imported here: only handouts pay for it
 
     book = rules or load_rulebook()
@@ -36,21 +42,24 @@ def handout_html(
         {
             "number": s.number,
             "when": local_time(s.date, book.session.start_time, zone).strftime("%a %d %b %Y, %H:%M"),
-            "depths": ", ".join(f"{book.zone(d.zone).label} {d.depth_mm} mm" for d in s.depths),
+            "depths": ", ".join(f"{book.zone_label(d.zone)} {d.depth_mm} mm" for d in s.depths),
         }
         for s in plan.sessions
     ]
-    sources = sorted({item.source for item in care.items})
+    sources = book.sources_cited_by(item.source for item in care.items)
     return environment.get_template("handout.html").render(
         title="Your microneedling plan and care guide",
         prepared=prepared.isoformat(),
         clinic=clinic,
+        patient=patient,
+        phone=phone,
         tz=tz,
         device=book.device(plan.device).label.lower(),
         plan=plan.to_dict(),
         sessions=sessions,
         care=care.to_dict()["sessions"],
         screening=screening.to_dict() if screening else None,
+        verdict=VERDICT_LABELS[screening.verdict] if screening else "",
         timeline=book.timeline,
         sources=sources,
     )

@@ -18,6 +18,9 @@ class Role(models.TextChoices):
 class Clinic(models.Model):
     name = models.CharField(max_length=200)
     time_zone = models.CharField(max_length=64, default="Europe/London", help_text="IANA time zone, e.g. Europe/London")
+    phone = models.CharField(
+        max_length=40, blank=True, help_text="The number patients call with a concern; printed on their handouts"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -91,8 +91,16 @@ def handout_html(treatment_plan: TreatmentPlan, *, care: PlanCare | None = None)
 
     care = care or plan_care(treatment_plan)
     try:
+        patient = treatment_plan.patient
         return render_handout(
-            care.plan, care.care, tz=care.tz, prepared=care.prepared, screening=care.screening, clinic=care.clinic
+            care.plan,
+            care.care,
+            tz=care.tz,
+            prepared=care.prepared,
+            screening=care.screening,
+            clinic=care.clinic,
+            patient=patient.full_name,
+            phone=patient.clinic.phone,
         )
     except InputError as error:
         raise ActionError(str(error)) from None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from dermadelta.protocol.screening import VERDICT_LABELS
+
 
 class ConsentKind(models.TextChoices):
     TREATMENT = "treatment", "Treatment"
@@ -14,10 +16,10 @@ class ConsentKind(models.TextChoices):
 class Verdict(models.TextChoices):
     """Screening verdicts of :func:`dermadelta.protocol.screening.screen`."""
 
-    GO = "go", "Suitable"
-    CAUTION = "caution", "Suitable with caution"
-    DEFER = "defer", "Deferred"
-    REFER = "refer", "Refer to a physician"
+    GO = "go", VERDICT_LABELS["go"]
+    CAUTION = "caution", VERDICT_LABELS["caution"]
+    DEFER = "defer", VERDICT_LABELS["defer"]
+    REFER = "refer", VERDICT_LABELS["refer"]
 
 
 class View(models.TextChoices):
