@@ -123,9 +123,9 @@ def test_the_feed_has_nothing_of_another_patient(as_alice, patient, quinn, plan)
     assert "Quinn" not in body and "Fox" not in body
 
 
-def test_a_plan_that_can_no_longer_be_rebuilt_answers_409_not_an_emptied_calendar(as_alice, patient, plan):
+def test_a_plan_that_cannot_be_read_answers_409_not_an_emptied_calendar(as_alice, patient, plan):
     secret = make_feed(as_alice, patient)
-    TreatmentPlan.objects.filter(pk=plan.pk).update(targets=["no_such_concern:left_cheek"])
+    TreatmentPlan.objects.filter(pk=plan.pk).update(plan={**plan.plan, "sessions": []})
 
     response = feed(secret)
 

@@ -156,14 +156,14 @@ def test_it_audits_every_download(as_pat, patient, plan):
     assert sorted(entries.values_list("user__username", "detail")) == [("pat", "calendar"), ("pat", "handout HTML")]
 
 
-def test_it_explains_a_plan_that_can_no_longer_be_rebuilt(as_pat, plan):
-    TreatmentPlan.objects.filter(pk=plan.pk).update(depth_mm={"left_cheek": 9.0})
+def test_it_explains_a_stored_plan_that_cannot_be_read(as_pat, plan):
+    TreatmentPlan.objects.filter(pk=plan.pk).update(plan={**plan.plan, "sessions": "none"})
 
     for url in (calendar(plan), handout(plan)):
         response = as_pat.get(url)
         assert response.status_code == 409
-        assert "cannot be rebuilt" in response.content.decode()
-        assert "9.0 mm on the left_cheek is above the zone cap" in response.content.decode()
+        assert "cannot be read" in response.content.decode()
+        assert "&#x27;sessions&#x27; of the plan is not a list" in response.content.decode()
 
 
 # --- the care helpers --------------------------------------------------------------------------------------------

@@ -320,14 +320,14 @@ def test_it_sends_anonymous_plan_visitors_to_sign_in(client, plan):
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_it_explains_a_plan_the_rules_can_no_longer_rebuild(as_alice, plan):
-    TreatmentPlan.objects.filter(pk=plan.pk).update(targets=["retired_concern:left_cheek"])
+def test_it_explains_a_stored_plan_that_cannot_be_read(as_alice, plan):
+    TreatmentPlan.objects.filter(pk=plan.pk).update(plan={**plan.plan, "not_before": "soon"})
 
     response = as_alice.get(f"/plans/{plan.pk}/")
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "The care schedule cannot be rebuilt" in page and "unknown concern" in page
+    assert "The care schedule cannot be read from the stored plan" in page and "is not a date" in page
     assert "Session" in page  # the stored sessions are still shown
 
 

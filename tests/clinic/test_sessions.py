@@ -50,23 +50,57 @@ def post(client: Any, patient: Patient, **changes: Any) -> Any:
     return client.post(new_url(patient), chart(**changes))
 
 
-@pytest.fixture
-def plan(patient: Patient) -> TreatmentPlan:
-    """An active plan whose second session is on the cheeks and the forehead."""
-    rows = [
-        {"number": 1, "date": "2025-01-01", "depths": [{"zone": "left_cheek", "depth_mm": 1.0}]},
-        {
-            "number": 2,
-            "date": "2025-01-29",
-            "depths": [{"zone": "left_cheek", "depth_mm": 1.25}, {"zone": "forehead", "depth_mm": 0.35}],
+def stored_plan(on: dt.date, rows: list[tuple[dt.date, dict[str, float]]], *, device: str = "pen") -> dict[str, Any]:
+    """A ``dermadelta.plan/1`` snapshot with these sessions (date, zone: depth), four weeks apart at least."""
+    caps = {"left_cheek": 2.0, "right_cheek": 2.0, "forehead": 0.5, "chin": 2.0}
+    zones = list(rows[0][1])
+    return {
+        "schema": "dermadelta.plan/1",
+        "device": device,
+        "targets": [{"concern": "texture", "zones": zones}],
+        "min_interval_days": 28,
+        "interval_days": 28,
+        "not_before": on.isoformat(),
+        "sessions": [
+            {
+                "number": number,
+                "date": day.isoformat(),
+                "max_depth_mm": max(depths.values()),
+                "addons": [],
+                "depths": [
+                    {"zone": zone, "concerns": ["texture"], "depth_mm": depth, "cap_mm": caps[zone]}
+                    for zone, depth in depths.items()
+                ],
+            }
+            for number, (day, depths) in enumerate(rows, start=1)
+        ],
+        "maintenance": {
+            "from": (on + dt.timedelta(days=200)).isoformat(),
+            "until": (on + dt.timedelta(days=400)).isoformat(),
         },
+        "event": None,
+        "notes": [],
+    }
+
+
+@pytest.fixture
+def plan(patient: Patient, alice: Any) -> TreatmentPlan:
+    """An active plan: session 1 four weeks ago, session 2 today, on the cheeks and the forehead."""
+    start = today() - dt.timedelta(days=28)
+    consultation = actions.record_consultation(
+        patient, on=start, zones=["left_cheek", "right_cheek", "forehead"], answers={}, by=alice
+    )
+    rows = [
+        (start, {"left_cheek": 1.0, "right_cheek": 1.0, "forehead": 0.25}),
+        (today(), {"left_cheek": 1.5, "right_cheek": 1.5, "forehead": 0.35}),
     ]
     return TreatmentPlan.objects.create(
         patient=patient,
-        targets=["texture:forehead"],
+        consultation=consultation,
+        targets=["texture:left_cheek,right_cheek,forehead"],
         device="roller",
-        start=dt.date(2025, 1, 1),
-        plan={"sessions": rows},
+        start=start,
+        plan=stored_plan(start, rows, device="roller"),
     )
 
 
@@ -104,7 +138,7 @@ def test_it_prefills_the_depths_of_the_plans_session_with_that_number(as_alice, 
     page = as_alice.get(new_url(patient)).content.decode()
 
     assert 'name="number" value="2"' in page
-    assert 'name="depth_left_cheek" value="1.25"' in page and 'name="depth_forehead" value="0.35"' in page
+    assert 'name="depth_left_cheek" value="1.5"' in page and 'name="depth_forehead" value="0.35"' in page
     assert '<input type="number" name="depth_chin" step="any"' in page  # no value: not planned
     assert '<option value="roller" selected>' in page  # the plan's device
     assert "pre-filled from session 2" in page
@@ -129,18 +163,19 @@ def test_it_warns_before_charting_without_treatment_consent(as_alice, patient):
 
 
 def test_it_charts_a_session_and_audits_it(as_alice, alice, patient, plan):
-    response = post(as_alice, patient)
+    response = post(as_alice, patient, number="2")
 
     session = TreatmentSession.objects.get(patient=patient)
     assert response.status_code == 302 and response["Location"] == f"/sessions/{session.pk}/"
     assert session.depths == {"left_cheek": 1.5, "right_cheek": 1.5}
-    assert (session.on, session.number, session.device, session.plan) == (today(), 1, "pen", plan)
+    assert (session.on, session.number, session.device, session.plan) == (today(), 2, "pen", plan)
+    assert (session.deviations, session.override_reason) == ([], "")
     assert (session.passes, session.endpoint, session.numbing_minutes) == (3, "pinpoint_bleeding", 25)
     assert (session.products, session.addons, session.lot_numbers) == ("Hyaluronic serum", "PRP", "CART-2291, HA-77")
     assert session.immediate_reactions.startswith("Even redness") and session.notes == "Tolerated well."
     assert session.practitioner == alice
     entry = AuditEntry.objects.get(action=AuditAction.CREATE, object_type="treatmentsession")
-    assert (entry.user, entry.patient, entry.detail) == (alice, patient, "session 1")
+    assert (entry.user, entry.patient, entry.detail) == (alice, patient, "session 2")
 
 
 def test_it_lets_a_colleague_chart_a_session(as_bob, bob, patient):
@@ -273,7 +308,8 @@ def test_it_shows_everything_charted_and_the_photos_of_the_session(as_alice, pat
     assert "Hyaluronic serum" in page and "PRP" in page and "CART-2291, HA-77" in page
     assert "Even redness, mild pinpoint bleeding" in page and "Alice Adams" in page
     assert "<td>Left cheek</td>" in page and "1.5 mm" in page and "0.3 mm" in page
-    assert "1.25 mm" in page and "0.35 mm" in page  # the plan's depths for session 2, side by side
+    assert "<th>Planned</th>" in page and "0.35 mm" in page  # the plan's depths for session 2, side by side
+    assert "Charted outside the plan" not in page
     assert f'<img src="/photos/{tagged.pk}/image/"' in page
     assert f"/photos/{other.pk}/" not in page
 

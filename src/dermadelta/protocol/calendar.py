@@ -57,7 +57,7 @@ def plan_calendar(
         raise InputError("the calendar stamp must be timezone-aware")
     book = rules or load_rulebook()
     zone = time_zone(tz)
-    timing = book.session
+    timing = plan.timing or book.session  # as the plan was made, when it recorded it
     key = hashlib.sha256(json.dumps(plan.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
     utc_stamp = stamp.astimezone(dt.UTC)
 

@@ -7,10 +7,13 @@ flaking and longer aftercare (2 mm is not 0.5 mm).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dermadelta.errors import InputError
 from dermadelta.protocol.plan import Plan
 from dermadelta.protocol.rulebook import CareTask, DepthBand, RuleBook, load_rulebook
 
@@ -72,12 +75,46 @@ class CareSchedule:
                     "date": s.date.isoformat(),
                     "depth_mm": s.depth_mm,
                     "depth_band": s.band.id,
+                    "band": dataclasses.asdict(s.band),
                     "downtime_days": s.downtime_days,
                     "items": [i.to_dict() for i in s.items],
                 }
                 for s in self.sessions
             ],
         }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CareSchedule:
+        """The schedule a ``dermadelta.care/1`` object (as :meth:`to_dict` wrote it) stands for.
+
+        A stored plan keeps its care this way, so the handout and the calendar stay
+        as they were made when the rules change. InputError says what cannot be read.
+        """
+        if not isinstance(data, Mapping) or data.get("schema") != "dermadelta.care/1":
+            raise InputError("the stored care schedule is not a dermadelta.care/1 object")
+        try:
+            return cls(tuple(_session_care_from(row) for row in data["sessions"]))
+        except (KeyError, TypeError, ValueError):
+            raise InputError("the stored care schedule is incomplete or malformed") from None
+
+
+def _session_care_from(row: Mapping[str, Any]) -> SessionCare:
+    # Only JSON the project wrote comes here: a wrong type surfaces as the TypeError/ValueError caught above.
+    band = DepthBand(**row["band"])
+    items = tuple(
+        CareItem(
+            int(i["session"]),
+            str(i["task"]),
+            str(i["phase"]),
+            dt.date.fromisoformat(i["first"]),
+            dt.date.fromisoformat(i["last"]),
+            str(i["title"]),
+            str(i["detail"]),
+            str(i["source"]),
+        )
+        for i in row["items"]
+    )
+    return SessionCare(int(row["session"]), dt.date.fromisoformat(row["date"]), float(row["depth_mm"]), band, items)
 
 
 def task_days(task: CareTask, band: DepthBand) -> tuple[int, int]:

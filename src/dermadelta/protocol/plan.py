@@ -13,10 +13,10 @@ import datetime as dt
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from dermadelta.errors import InputError
-from dermadelta.protocol.rulebook import RuleBook, load_rulebook
+from dermadelta.protocol.rulebook import RuleBook, SessionTiming, load_rulebook
 from dermadelta.protocol.screening import VERDICT_LABELS, Screening, add_months
 
 #: Depths are set in 0.05 mm steps (the finest pen setting) and always rounded down.
@@ -24,6 +24,8 @@ DEPTH_STEP_MM = 0.05
 #: Sessions over which depth climbs from the low to the high end of the range.
 RAMP_SESSIONS = 3
 MONDAY_TO_FRIDAY = (0, 1, 2, 3, 4)
+
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class Plan:
     working_days: tuple[int, ...]
     notes: tuple[str, ...]
     event_fit: EventFit | None = None
+    #: The rule book the plan was made under (:attr:`RuleBook.version`); "" when not recorded.
+    rules_version: str = ""
+    #: The session timing the plan was made with (start time, numbing, reminders); None: not recorded.
+    timing: SessionTiming | None = None
 
     @property
     def zones(self) -> tuple[str, ...]:
@@ -120,7 +126,147 @@ class Plan:
                 "latest_last_session": fit.latest_last_session.isoformat(),
             },
             "notes": list(self.notes),
+            "working_days": list(self.working_days),
+            "rules_version": self.rules_version,
+            "session_timing": None if self.timing is None else _timing_dict(self.timing),
         }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Plan:
+        """The plan a ``dermadelta.plan/1`` object (as :meth:`to_dict` wrote it) stands for.
+
+        Fields added to the schema later (``working_days``, ``rules_version``,
+        ``session_timing``) may be missing from plans stored before them: Monday to
+        Friday, "" and None. Anything else missing or malformed raises
+        :class:`InputError` saying what, never a half-read plan.
+        """
+        read = _Reader(data, "the plan")
+        if read.value("schema", str) != "dermadelta.plan/1":
+            raise InputError("the stored plan is not a dermadelta.plan/1 object")
+        sessions = tuple(_session_from(row, index) for index, row in enumerate(read.items("sessions"), start=1))
+        if not sessions:
+            raise InputError("the stored plan has no sessions")
+        maintenance = _Reader(read.value("maintenance", dict), "the plan's maintenance")
+        event = data.get("event")
+        timing = data.get("session_timing")
+        return cls(
+            targets=tuple(
+                Target(r.value("concern", str), tuple(r.strings("zones")))
+                for r in (_Reader(t, "a target of the plan") for t in read.items("targets"))
+            ),
+            device=read.value("device", str),
+            sessions=sessions,
+            min_interval_days=read.count("min_interval_days"),
+            interval_days=read.count("interval_days"),
+            maintenance_from=maintenance.date("from"),
+            maintenance_until=maintenance.date("until"),
+            not_before=read.date("not_before"),
+            working_days=tuple(read.counts("working_days")) if "working_days" in data else MONDAY_TO_FRIDAY,
+            notes=tuple(read.strings("notes")),
+            event_fit=None if event is None else _event_from(event),
+            rules_version=read.value("rules_version", str) if "rules_version" in data else "",
+            timing=None if timing is None else _timing_from(timing),
+        )
+
+
+def _timing_dict(timing: SessionTiming) -> dict[str, Any]:
+    return {
+        "numbing_minutes": timing.numbing_minutes,
+        "treatment_minutes": timing.treatment_minutes,
+        "start_time": timing.start_time,
+        "reminder_time": timing.reminder_time,
+        "source": timing.source,
+    }
+
+
+class _Reader:
+    """Typed reads off one JSON object of a stored plan; a wrong or missing field is an InputError naming it."""
+
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, Mapping):
+            raise InputError(f"the stored plan cannot be read: {where} is not an object")
+        self.data, self.where = data, where
+
+    def _fail(self, key: str, what: str) -> InputError:
+        return InputError(f"the stored plan cannot be read: {key!r} of {self.where} {what}")
+
+    def value(self, key: str, kind: type[_V]) -> _V:
+        if key not in self.data:
+            raise self._fail(key, "is missing")
+        value = self.data[key]
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise self._fail(key, f"is not a {kind.__name__}")
+        return value
+
+    def count(self, key: str) -> int:
+        value = self.value(key, int)
+        if value < 0:
+            raise self._fail(key, "is negative")
+        return value
+
+    def number(self, key: str) -> float:
+        value = self.data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            raise self._fail(key, "is not a number of millimetres")
+        return float(value)
+
+    def date(self, key: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(self.value(key, str))
+        except ValueError:
+            raise self._fail(key, "is not a date") from None
+
+    def items(self, key: str) -> list[Any]:
+        return self.value(key, list)
+
+    def strings(self, key: str) -> list[str]:
+        values = self.items(key)
+        if not all(isinstance(v, str) for v in values):
+            raise self._fail(key, "holds something other than text")
+        return values
+
+    def counts(self, key: str) -> list[int]:
+        values = self.items(key)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
+            raise self._fail(key, "holds something other than whole numbers")
+        return values
+
+
+def _session_from(data: Any, index: int) -> Session:
+    read = _Reader(data, f"session row {index}")
+    number = read.count("number")
+    depths = []
+    for row in read.items("depths"):
+        depth = _Reader(row, f"a depth of session {number}")
+        depths.append(
+            ZoneDepth(
+                depth.value("zone", str),
+                tuple(depth.strings("concerns")),
+                depth.number("depth_mm"),
+                depth.number("cap_mm"),
+            )
+        )
+    if number < 1 or not depths:
+        raise InputError(f"the stored plan cannot be read: session row {index} has no number or no depths")
+    return Session(number, read.date("date"), tuple(depths), tuple(read.strings("addons")))
+
+
+def _event_from(data: Any) -> EventFit:
+    read = _Reader(data, "the plan's event")
+    return EventFit(
+        read.date("date"), read.value("feasible", bool), read.value("reason", str), read.date("latest_last_session")
+    )
+
+
+def _timing_from(data: Any) -> SessionTiming:
+    read = _Reader(data, "the plan's session timing")
+    return SessionTiming(
+        read.count("numbing_minutes"),
+        read.count("treatment_minutes"),
+        read.value("start_time", str),
+        read.value("reminder_time", str),
+        read.value("source", str),
+    )
 
 
 def parse_targets(specs: Sequence[str], *, rules: RuleBook | None = None) -> tuple[Target, ...]:
@@ -286,6 +432,8 @@ def make_plan(
         working_days=weekdays,
         notes=tuple(notes),
         event_fit=fit,
+        rules_version=book.version,
+        timing=book.session,
     )
 
 

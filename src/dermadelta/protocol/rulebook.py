@@ -9,6 +9,7 @@ the line and the reason, never half-loaded.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -191,6 +192,9 @@ class RuleBook:
     timeline: Timeline
     #: The public sources the rules cite, for a list of sources.
     sources: Mapping[str, Source]
+    #: A digest of the rules files the book was read from: a plan records it, so a
+    #: change of rules is seen (and re-planning is an explicit act), never silent.
+    version: str = ""
 
     def zone(self, zone_id: str) -> Zone:
         return _lookup(self.zones, zone_id, "zone")
@@ -746,12 +750,22 @@ def _build(sources: Sequence[_Source]) -> RuleBook:
         tasks=_tasks(_only(owner["task"], "task")),
         timeline=_timeline(owner["timeline"]),
         sources=_sources(_only(owner["source"], "source")),
+        version=_version(owner.values()),
     )
     for kind in ("zone", "device", "concern", "question", "source"):
         if not getattr(book, kind + "s" if kind != "question" else "questions"):
             raise owner[kind].error(f"no [{kind}.*] tables", kind)
     _check_references(book, owner)
     return book
+
+
+def _version(sources: Iterable[_Source]) -> str:
+    """``sha256:`` and the first 16 hex digits of a digest of the files' names and texts (not their folders)."""
+    digest = hashlib.sha256()
+    files = {(Path(source.path).name, source.text) for source in sources}
+    for name, text in sorted(files):
+        digest.update(f"{name}\0{text}\0".encode())
+    return f"sha256:{digest.hexdigest()[:16]}"
 
 
 def _only(source: _Source, kind: str) -> _Source:

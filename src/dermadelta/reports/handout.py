@@ -41,7 +41,7 @@ def handout_html(
     sessions = [
         {
             "number": s.number,
-            "when": local_time(s.date, book.session.start_time, zone).strftime("%a %d %b %Y, %H:%M"),
+            "when": local_time(s.date, (plan.timing or book.session).start_time, zone).strftime("%a %d %b %Y, %H:%M"),
             "depths": ", ".join(f"{book.zone_label(d.zone)} {d.depth_mm} mm" for d in s.depths),
         }
         for s in plan.sessions

@@ -14,6 +14,7 @@ from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
+from dermadelta.clinic.records.actions import MAX_OVERRIDE_REASON
 from dermadelta.clinic.records.choices import ConsentKind, Endpoint, View
 from dermadelta.clinic.records.models import (
     MAX_ID,
@@ -23,6 +24,7 @@ from dermadelta.clinic.records.models import (
     Comparison,
     Photo,
 )
+from dermadelta.protocol.charting import CODES
 
 MAX_OFFSET = 1_000_000_000
 
@@ -242,6 +244,16 @@ class SessionIn(Input):
     lot_numbers: str = ""
     immediate_reactions: str = ""
     notes: str = ""
+    override: StrictBool = Field(
+        False, description="Record the session although it departs from the active plan (needs override_reason)"
+    )
+    override_reason: str = Field("", max_length=MAX_OVERRIDE_REASON, description="Why it departs from the plan")
+
+
+class DeviationOut(Schema):
+    code: str = Field(description="; ".join(CODES))
+    field: str
+    message: str
 
 
 class SessionOut(Schema):
@@ -260,6 +272,10 @@ class SessionOut(Schema):
     lot_numbers: str
     immediate_reactions: str
     notes: str
+    deviations: list[DeviationOut] = Field(
+        description="How the session departs from its plan (charted with an override)"
+    )
+    override_reason: str
     created_at: dt.datetime
 
 

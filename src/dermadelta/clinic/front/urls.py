@@ -13,6 +13,7 @@ from dermadelta.clinic.front.views import (
     patients,
     photos,
     portal,
+    replan,
     results,
     sessions,
     sources,
@@ -49,6 +50,7 @@ urlpatterns = [
     path("plans/<int:pk>/", consultation.plan_detail, name="plan"),
     path("plans/<int:pk>/handout.pdf", consultation.plan_handout, name="plan_handout"),
     path("plans/<int:pk>/calendar.ics", consultation.plan_calendar, name="plan_calendar"),
+    path("plans/<int:pk>/replan/", replan.plan_replan, name="plan_replan"),
     # charting
     path("patients/<int:pk>/sessions/new/", sessions.session_new, name="session_new"),
     path("sessions/<int:pk>/", sessions.session_detail, name="session"),

@@ -37,7 +37,10 @@ from dermadelta.clinic.records.photofiles import check_photo, display_copy, take
 from dermadelta.clinic.records.schedule import clinic_today
 from dermadelta.errors import InputError
 from dermadelta.protocol.calendar import time_zone
+from dermadelta.protocol.care import care_schedule
+from dermadelta.protocol.charting import Deviation, session_deviations
 from dermadelta.protocol.plan import Plan, make_plan, parse_targets
+from dermadelta.protocol.plan_diff import plan_changes
 from dermadelta.protocol.screening import Screening, parse_intake, screen
 
 
@@ -203,8 +206,8 @@ def build_plan(request: PlanRequest, consultation: Consultation | None) -> Plan:
         raise ActionError(str(error)) from None
 
 
-def plan_of(treatment_plan: TreatmentPlan) -> Plan:
-    """Rebuild the protocol plan a stored plan was made from (for its care schedule and calendar)."""
+def remade_plan(treatment_plan: TreatmentPlan) -> Plan:
+    """The plan the stored plan's inputs give under the current rule book (only for re-planning)."""
     return build_plan(PlanRequest.like(treatment_plan), treatment_plan.consultation)
 
 
@@ -248,6 +251,7 @@ def create_plan(
         depth_mm=dict(plan_request.depth_mm or {}),
         conservative=plan_request.conservative,
         plan=plan.to_dict(),
+        care=care_schedule(plan).to_dict(),
         created_by=by,
     )
     with transaction.atomic():
@@ -261,18 +265,136 @@ def active_plan(patient: Patient) -> TreatmentPlan | None:
     return patient.plans.filter(active=True).first()
 
 
+@dataclass(frozen=True)
+class Replan:
+    """What re-planning a stored plan under the current rule book would change."""
+
+    plan: Plan
+    care: dict[str, Any]  # dermadelta.care/1
+    changes: tuple[str, ...]  # plain words, one per difference
+    rules_before: str
+    rules_now: str
+
+
+def replan_preview(treatment_plan: TreatmentPlan) -> Replan:
+    """The plan the current rules make from the stored plan's inputs, and how it differs; ActionError if none can."""
+    try:
+        stored = treatment_plan.protocol_plan()
+        stored_care = treatment_plan.care_schedule()
+    except InputError as error:
+        raise ActionError(f"The stored plan cannot be read ({error}).") from None
+    plan = remade_plan(treatment_plan)
+    try:
+        care = care_schedule(plan)
+    except InputError as error:
+        raise ActionError(str(error)) from None
+    changes = plan_changes(stored, plan, old_care=stored_care, new_care=care)
+    return Replan(plan, care.to_dict(), changes, treatment_plan.rules_version, plan.rules_version)
+
+
+def replan(treatment_plan: TreatmentPlan, *, by: Any, seen: str, request: HttpRequest | None = None) -> Replan:
+    """Re-make the plan under the current rule book, in place (charted sessions stay linked to it), and audit it.
+
+    ``seen`` is the rules version the practitioner was shown the changes for:
+    when the rules changed again since, nothing is saved (they must look again).
+    """
+    preview = replan_preview(treatment_plan)
+    if seen != preview.rules_now:
+        raise ActionError("The rules changed again since the changes were shown: review them again.")
+    with transaction.atomic():
+        current = TreatmentPlan.objects.select_for_update().get(pk=treatment_plan.pk)
+        current.plan = preview.plan.to_dict()
+        current.care = preview.care
+        current.save(update_fields=["plan", "care"])
+        detail = f"re-planned under rules {preview.rules_now or 'unknown'} (was {preview.rules_before or 'unknown'})"
+        summary = "; ".join(preview.changes) or "no change"
+        record(request, AuditAction.UPDATE, current, patient=current.patient, user=by, detail=f"{detail}: {summary}")
+    treatment_plan.refresh_from_db()
+    return preview
+
+
 # --- sessions ------------------------------------------------------------------------------------
+
+
+#: The longest reason for charting outside the plan (it is shown on the session and audited).
+MAX_OVERRIDE_REASON = 1000
+
+
+class OutsidePlan(ActionError):
+    """A session that departs from its plan, not recorded: it needs an explicit override and a reason."""
+
+    def __init__(self, deviations: Sequence[Deviation], *, missing_reason: bool = False) -> None:
+        self.deviations = tuple(deviations)
+        errors: dict[str, list[str]] = {}
+        for deviation in self.deviations:
+            errors.setdefault(deviation.field, []).append(deviation.message)
+        errors.setdefault("override_reason", []).append(
+            "Give the reason for charting this session outside the plan."
+            if missing_reason
+            else "To record it all the same, confirm the override and give the reason."
+        )
+        super().__init__(errors)
+
+
+def plan_deviations(session: TreatmentSession) -> tuple[Deviation, ...]:
+    """How ``session`` (not yet saved, its fields valid) departs from its plan; none without a plan."""
+    stored = session.plan
+    if stored is None:
+        return ()  # charted outside any plan (e.g. before the clinic planned here): the caps still hold
+    try:
+        plan = stored.protocol_plan()
+    except InputError:
+        return (
+            Deviation(
+                "plan_unreadable",
+                "number",
+                "The active plan cannot be read, so the session cannot be checked against it.",
+            ),
+        )
+    others = session.patient.sessions.exclude(pk=session.pk).values_list("number", "on")
+    return session_deviations(
+        plan,
+        number=session.number,
+        on=session.on,
+        depths={zone: float(depth) for zone, depth in session.depths.items()},
+        screened_zones=stored.consultation.zones if stored.consultation else (),
+        other_sessions=list(others),
+    )
 
 
 def chart_session(
     patient: Patient, fields: Mapping[str, Any], *, by: Any, request: HttpRequest | None = None
 ) -> TreatmentSession:
+    """Record a session done, under the patient's active plan.
+
+    ``fields`` are the session's own, plus ``override`` (True to record a session
+    that departs from the plan) and ``override_reason``. Refused: no treatment
+    consent, a session the model refuses (a date in the future, a depth over the
+    rule book's caps), and a session that departs from the plan
+    (:func:`plan_deviations`) unless overridden with a reason: :class:`OutsidePlan`.
+    An override is kept on the session with its deviations and audited; given
+    for a session that keeps the plan, it is not recorded.
+    """
+    fields = dict(fields)
+    override = fields.pop("override", False) is True
+    reason = str(fields.pop("override_reason", "") or "").strip()
+    if len(reason) > MAX_OVERRIDE_REASON:
+        raise ActionError({"override_reason": [f"Keep the reason under {MAX_OVERRIDE_REASON} characters."]})
     require_consent(patient, ConsentKind.TREATMENT)
     session = TreatmentSession(patient=patient, practitioner=by, plan=active_plan(patient), **fields)
     session.full_clean()
+    deviations = plan_deviations(session)
+    if deviations and not (override and reason):
+        raise OutsidePlan(deviations, missing_reason=override)
+    detail = f"session {session.number}"
+    if deviations:
+        session.deviations = [d.to_dict() for d in deviations]
+        session.override_reason = reason
+        codes = ", ".join(dict.fromkeys(d.code for d in deviations))
+        detail += f", outside the plan ({codes}): {reason}"
     with transaction.atomic():
         session.save()
-        record(request, AuditAction.CREATE, session, patient=patient, user=by, detail=f"session {session.number}")
+        record(request, AuditAction.CREATE, session, patient=patient, user=by, detail=detail)
     return session
 
 

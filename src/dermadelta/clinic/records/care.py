@@ -1,10 +1,12 @@
 """A stored treatment plan's care: the day-by-day schedule, the patient handout and the calendar file.
 
-Everything is rebuilt from the plan's stored inputs with
-:func:`~dermadelta.clinic.records.actions.plan_of`, so the handout, the calendar
-and the care schedule on screen always agree. The handout is dated and the
-calendar stamped with the day the plan was made, so the same plan always gives
-the same files. A plan the current rule book can no longer rebuild raises
+Everything is read from the stored plan (``dermadelta.plan/1``) and the care
+schedule stored with it, never re-made under the current rule book: the handout,
+the calendar, the care schedule on screen and the plan page always agree, and a
+change of rules reaches a patient only through an explicit re-plan
+(:func:`~dermadelta.clinic.records.actions.replan`). The handout is dated and
+the calendar stamped with the day the plan was made, so the same plan always
+gives the same files. A stored plan that cannot be read raises
 :class:`~dermadelta.clinic.records.actions.ActionError` with the reason.
 """
 
@@ -16,11 +18,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from dermadelta.clinic.records.actions import ActionError, plan_of, screening_of
+from dermadelta.clinic.records.actions import ActionError, screening_of
 from dermadelta.clinic.records.models import TreatmentPlan
 from dermadelta.errors import InputError
 from dermadelta.protocol.calendar import plan_calendar, time_zone
-from dermadelta.protocol.care import CareItem, CareSchedule, care_schedule
+from dermadelta.protocol.care import CareItem, CareSchedule
 from dermadelta.protocol.plan import Plan
 from dermadelta.protocol.rulebook import load_rulebook
 from dermadelta.protocol.screening import Screening
@@ -43,13 +45,13 @@ class PlanCare:
 
 
 def plan_care(treatment_plan: TreatmentPlan) -> PlanCare:
-    """Rebuild ``treatment_plan`` and its care schedule, in its clinic's time zone."""
+    """``treatment_plan`` as stored and its care schedule, in its clinic's time zone."""
     clinic = treatment_plan.patient.clinic
     try:
         zone = time_zone(clinic.time_zone)
-        plan = plan_of(treatment_plan)
+        plan = treatment_plan.protocol_plan()
         screening = screening_of(treatment_plan.consultation) if treatment_plan.consultation else None
-        care = care_schedule(plan)
+        care = treatment_plan.care_schedule()
     except InputError as error:
         raise ActionError(str(error)) from None
     stamp = treatment_plan.created_at or timezone.now()

@@ -20,6 +20,8 @@ from django.utils import timezone
 from dermadelta.clinic.accounts.models import Clinic
 from dermadelta.clinic.records.choices import ConsentKind, Endpoint, JobStatus, QualityVerdict, Verdict, View
 from dermadelta.errors import InputError
+from dermadelta.protocol.care import CareSchedule, care_schedule
+from dermadelta.protocol.plan import Plan
 from dermadelta.protocol.rulebook import load_rulebook
 
 #: The highest session number charted (a series is 3 to 6 sessions, plus maintenance).
@@ -156,6 +158,9 @@ class TreatmentPlan(models.Model):
     depth_mm = models.JSONField(default=dict, blank=True, help_text="zone: depth chosen by the practitioner")
     conservative = models.BooleanField(default=False)
     plan = models.JSONField(help_text="dermadelta.plan/1")
+    care = models.JSONField(
+        null=True, blank=True, help_text="dermadelta.care/1 as made with the plan (none for plans made before it)"
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -168,6 +173,27 @@ class TreatmentPlan(models.Model):
 
     def session_dates(self) -> list[dt.date]:
         return [dt.date.fromisoformat(s["date"]) for s in self.plan.get("sessions", [])]
+
+    def protocol_plan(self) -> Plan:
+        """The stored plan as the protocol's typed value; InputError when it cannot be read."""
+        return Plan.from_dict(self.plan)
+
+    def care_schedule(self) -> CareSchedule:
+        """The care made with the plan; for a plan stored before care was kept, made now from the stored plan."""
+        if self.care is None:
+            return care_schedule(self.protocol_plan())
+        return CareSchedule.from_dict(self.care)
+
+    @property
+    def rules_version(self) -> str:
+        """The rule book the plan was made under ("" for a plan stored before it was recorded)."""
+        version = self.plan.get("rules_version", "") if isinstance(self.plan, dict) else ""
+        return version if isinstance(version, str) else ""
+
+    @property
+    def rules_changed(self) -> bool:
+        """Whether the rule book changed since the plan was made (re-planning is then offered, never automatic)."""
+        return self.rules_version != load_rulebook().version
 
 
 class TreatmentSession(models.Model):
@@ -192,6 +218,10 @@ class TreatmentSession(models.Model):
     lot_numbers = models.CharField(max_length=300, blank=True)
     immediate_reactions = models.TextField(blank=True)
     notes = models.TextField(blank=True)
+    deviations = models.JSONField(
+        default=list, blank=True, help_text="How the session departs from its plan: [{code, field, message}]"
+    )
+    override_reason = models.TextField(blank=True, help_text="Why it was charted outside the plan")
     practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,10 +5,12 @@ the form builds the ``depths`` dict. The rules of a session are the model's:
 ``TreatmentSession.clean()`` refuses a date in the future (in the clinic) or
 before the patient's birth and a depth over the zone's or the device's cap, and
 its fields' validators bound the session number, passes and numbing time; its
-messages are shown on the form's fields. The form's number fields take the same
-bounds (:data:`MAX_PASSES` and the others) so the browser knows them; otherwise
-the form only refuses what is not a session at all: a date that is not a date, a
-number that is not a number."""
+messages are shown on the form's fields. A session that departs from the active
+plan is refused by :func:`records.actions.chart_session` unless ``override`` is
+ticked and ``override_reason`` given; the page offers both once it was refused.
+The form's number fields take the same bounds (:data:`MAX_PASSES` and the
+others) so the browser knows them; otherwise the form only refuses what is not a
+session at all: a date that is not a date, a number that is not a number."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 
 from django import forms
 
+from dermadelta.clinic.records.actions import MAX_OVERRIDE_REASON
 from dermadelta.clinic.records.choices import Endpoint
 from dermadelta.clinic.records.models import MAX_NUMBING_MINUTES, MAX_PASSES, MAX_SESSION_NUMBER, Patient
 from dermadelta.protocol.rulebook import RuleBook
@@ -49,6 +52,14 @@ class SessionForm(forms.Form):
     lot_numbers = _text("Lot numbers", help_text="Needle cartridge and product lots.")
     immediate_reactions = _long_text("Immediate reactions")
     notes = _long_text("Notes")
+    override = forms.BooleanField(label="Chart this session outside the plan", required=False)
+    override_reason = forms.CharField(
+        label="Reason for charting outside the plan",
+        required=False,
+        max_length=MAX_OVERRIDE_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept on the session and in the audit log.",
+    )
 
     #: Fields that are not a zone's depth, in the order the page shows them.
     DETAILS = ("passes", "endpoint", "numbing_minutes", "products", "addons", "lot_numbers")
@@ -105,5 +116,5 @@ class SessionForm(forms.Form):
     def session_fields(self) -> dict[str, Any]:
         """The chart, as :func:`records.actions.chart_session` takes it."""
         data = self.cleaned_data
-        names = ("on", "number", "device", "immediate_reactions", "notes", *self.DETAILS)
+        names = ("on", "number", "device", "immediate_reactions", "notes", "override", "override_reason", *self.DETAILS)
         return {**{name: data[name] for name in names}, "depths": self.depths()}

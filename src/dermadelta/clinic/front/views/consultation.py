@@ -193,12 +193,14 @@ def plan_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     snapshot: dict[str, Any] = treatment_plan.plan or {}
     schedule: list[dict[str, Any]] = []
     problem = ""
+    start_time = book.session.start_time
     try:
-        rebuilt = care.plan_care(treatment_plan)
+        stored = care.plan_care(treatment_plan)
     except actions.ActionError as error:
         problem = " ".join(error.messages)
     else:
-        schedule = care.care_rows(rebuilt.care)
+        schedule = care.care_rows(stored.care)
+        start_time = (stored.plan.timing or book.session).start_time
     sessions = [
         {
             "number": s.get("number"),
@@ -238,7 +240,7 @@ def plan_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "event": snapshot.get("event"),
             "schedule": schedule,
             "problem": problem,
-            "start_time": book.session.start_time,
+            "start_time": start_time,
             "tz": treatment_plan.patient.clinic.time_zone,
         },
     )

@@ -3,7 +3,11 @@
 The chart is saved by :func:`records.actions.chart_session`, which refuses a
 session without treatment consent and runs ``TreatmentSession.clean()`` (a date
 not in the future nor before the patient's birth, depths within the zone's and
-the device's caps); the form shows its reasons on their fields.
+the device's caps) and a session that departs from the active plan (too soon
+after another, before the plan allows, a zone not screened or not planned, deeper
+than planned) unless overridden with a reason; the form shows the reasons on
+their fields, and the departures above the override, which then shows on the
+session's page.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dermadelta.clinic.records.access import get_patient, get_record
 from dermadelta.clinic.records.choices import ConsentKind
 from dermadelta.clinic.records.models import MAX_SESSION_NUMBER, Patient, TreatmentSession
 from dermadelta.clinic.records.schedule import clinic_today, planned_session
+from dermadelta.protocol.charting import Deviation
 from dermadelta.protocol.rulebook import load_rulebook
 
 
@@ -52,13 +57,19 @@ def session_new(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         device=plan.device if plan is not None else "pen",
         planned_depths=planned.depths if planned is not None else None,
     )
+    deviations: tuple[Deviation, ...] = ()
     if request.method == "POST" and form.is_valid():
         try:
             session = actions.chart_session(patient, form.session_fields(), by=request.user, request=request)
+        except actions.OutsidePlan as error:  # shown with the override, not as field errors
+            deviations = error.deviations
+            if form.cleaned_data.get("override"):
+                form.add_error("override_reason", "Give the reason for charting this session outside the plan.")
         except ValidationError as error:  # an ActionError (no consent) or the model's own rules (caps)
             add_errors(form, error)
         else:
-            messages.success(request, f"Session {session.number} is charted.")
+            outside = " It is recorded as charted outside the plan." if session.deviations else ""
+            messages.success(request, f"Session {session.number} is charted.{outside}")
             return redirect("session", pk=session.pk)
     context = {
         "patient": patient,
@@ -66,6 +77,7 @@ def session_new(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "plan": plan,
         "planned": planned,
         "can_treat": patient.has_consent(ConsentKind.TREATMENT),
+        "deviations": deviations,
     }
     return render(request, "front/sessions/form.html", context, status=400 if request.method == "POST" else 200)
 
