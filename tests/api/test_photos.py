@@ -83,6 +83,29 @@ def test_it_saves_the_good_files_and_says_why_each_other_one_was_refused(api_ali
     assert "notes.txt" in response.json()["refused"][0]
 
 
+def test_a_file_that_broke_the_decoder_is_refused_by_name_and_the_good_one_kept(
+    api_alice, patient, face_pair, private_media
+):
+    from dermadelta.decode_fuzz import regression_inputs
+
+    broken = regression_inputs()
+    response = upload(
+        api_alice,
+        patient,
+        ("palette.png", broken["png-palette-without-plte"]),
+        ("good.jpg", face_pair[0]),
+        ("strips.tif", broken["tiff-rational-strip-offsets"]),
+    )
+
+    assert response.status_code == 201
+    assert [saved["name"] for saved in response.json()["saved"]] == ["good.jpg"]
+    assert response.json()["refused"] == [
+        "palette.png: a palette image without its colour palette",
+        "strips.tif: damaged file, or not a photo that can be read",
+    ]
+    assert len(stored(private_media)) == 2
+
+
 def test_a_photo_links_to_one_of_the_patients_own_sessions_only(api_alice, patient, quinn, face_pair, private_media):
     own = TreatmentSession.objects.create(patient=patient, number=1, on=dt.date.today(), depths={"forehead": 0.5})
     other = TreatmentSession.objects.create(patient=quinn, number=1, on=dt.date.today(), depths={"forehead": 0.5})

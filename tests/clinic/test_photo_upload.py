@@ -274,3 +274,33 @@ def test_the_results_of_an_upload_list_only_this_patients_photos(as_alice, patie
 def _with_consent(quinn: Any, by: Any) -> Any:
     Consent.objects.create(patient=quinn, kind=ConsentKind.PHOTOGRAPHY, granted_by=by)
     return quinn
+
+
+@pytest.mark.parametrize("kind", ["web", "fetch"])
+def test_a_file_that_broke_the_decoder_is_refused_by_name_and_the_good_ones_kept(
+    as_alice, patient, face_pair, private_media, kind
+):
+    from dermadelta.decode_fuzz import regression_inputs
+
+    broken = regression_inputs()
+    files = [
+        _file("palette.png", broken["png-palette-without-plte"], "image/png"),
+        _file("good.jpg", face_pair[0]),
+        _file("strips.tif", broken["tiff-rational-strip-offsets"], "image/tiff"),
+    ]
+    headers = {"Accept": "application/json"} if kind == "fetch" else {}
+    data = {"view": View.FRONT, "session": "", "photos": files}
+
+    response = as_alice.post(reverse("photo_upload", args=[patient.pk]), data, headers=headers)
+
+    assert [p.original_name for p in Photo.objects.filter(patient=patient)] == ["good.jpg"]
+    assert len(_stored_files(private_media)) == 2  # the good photo's original and display copy
+    refusals = [
+        "palette.png: a palette image without its colour palette",
+        "strips.tif: damaged file, or not a photo that can be read",
+    ]
+    if kind == "fetch":
+        assert response.status_code == 200 and response.json()["refused"] == refusals
+    else:
+        page = as_alice.get(response["Location"]).content.decode()
+        assert all(f"Not saved: {reason}" in page for reason in refusals) and "1 photo saved" in page
