@@ -568,6 +568,17 @@ def detection_rate(
     return found, total
 
 
+def unmeasured_count(records: Iterable[dict[str, Any]], table: RepeatabilityTable, change: str) -> int:
+    """Judged zones where the change's metric was not measurable (missed by ``detection_rate``)."""
+    metric, _, judged = CHANGES[change]
+    return sum(
+        _verdict(record, _table_for(record, table), zone, metric) == "not_measurable"
+        for record in records
+        if record.get("change") == change and record["measured"]
+        for zone in _judged_zones(record, judged)
+    )
+
+
 def off_target_rate(
     records: Iterable[dict[str, Any]], table: RepeatabilityTable, change: str, metric: str
 ) -> tuple[int, int]:
@@ -690,8 +701,10 @@ def _false_change_lines(null: list[dict[str, Any]], table: RepeatabilityTable) -
 
 def _detection_lines(detection: list[dict[str, Any]], table: RepeatabilityTable) -> list[str]:
     lines = [
-        "| change | metric | judged on | found with the right sign | on the whole face | " + " | ".join(BANDS) + " |",
-        "|---|---|---|---|---|" + "---|" * len(BANDS),
+        "| change | metric | judged on | found with the right sign | missed as not measurable | on the whole face | "
+        + " | ".join(BANDS)
+        + " |",
+        "|---|---|---|---|---|---|" + "---|" * len(BANDS),
     ]
     for change, (metric, _, zones) in CHANGES.items():
         found, total = detection_rate(detection, table, change)
@@ -699,7 +712,8 @@ def _detection_lines(detection: list[dict[str, Any]], table: RepeatabilityTable)
         where = "the treated cheek and the face" if "treated" in zones else "every zone"
         cells = _band_cells(detection, lambda rs, c=change: detection_rate(rs, table, c))
         lines.append(
-            f"| {change} | {metric} | {where} | **{_percent(found, total)}** | {face} | " + " | ".join(cells) + " |"
+            f"| {change} | {metric} | {where} | **{_percent(found, total)}** | "
+            f"{unmeasured_count(detection, table, change)} | {face} | " + " | ".join(cells) + " |"
         )
     lines += [
         "",
@@ -887,7 +901,8 @@ def markdown(
         "by 3; texture smoothing removes half of the skin's relief finer than 1 mm; spots are 20-30 brown",
         "spots 1-3 mm across, about 7 L* darker than the skin, on one cheek; more melanin is a uniform tan.",
         "A zone counts as found when the verdict has the right sign; a zone where the metric was not",
-        "measurable counts as missed. Target >= 98 %.",
+        "measurable counts as missed (a clinic would not see the change there either), and how many such",
+        "zones there were is shown on its own: a photo too far or too soft for fine detail. Target >= 98 %.",
         "",
         *_detection_lines(detection, table),
         "",
