@@ -18,7 +18,7 @@ from django.urls import URLPattern
 
 from dermadelta.clinic.api.main import api
 from dermadelta.clinic.api.models import ApiToken
-from dermadelta.clinic.audit.models import AuditEntry
+from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.records.models import (
     Comparison,
     Consent,
@@ -85,7 +85,9 @@ def call(client: Client, operation_id: str, method: str, path: str, ids: dict[st
 
 
 def snapshot() -> list[int]:
-    return [AuditEntry.objects.count(), *(model.objects.count() for model in MODELS)]
+    """What was read or written (a refusal's security entry is neither)."""
+    read_or_written = AuditEntry.objects.exclude(action=AuditAction.REFUSED)
+    return [read_or_written.count(), *(model.objects.count() for model in MODELS)]
 
 
 def test_the_walk_covers_every_operation_of_the_url_map():
@@ -106,6 +108,9 @@ def test_a_stranger_gets_404_on_every_record_operation_and_nothing_is_read_or_wr
         assert "Pat" not in response.content.decode(), operation_id
         assert error["details"] == [], operation_id
     assert snapshot() == before
+    refusals = AuditEntry.objects.filter(action=AuditAction.REFUSED, username="charlie")
+    assert refusals.count() == len(record_ops)  # each one a security event in Pat's clinic's log
+    assert set(refusals.values_list("clinic__name", flat=True)) == {"Riverside Skin"}
 
 
 def test_a_stranger_never_sees_the_patient_in_the_clinic_list(pat_records, api_charlie):

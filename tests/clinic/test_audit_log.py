@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -21,11 +22,12 @@ URL = reverse("audit_log")
 
 
 
-def _rows(response: Any) -> list[str]:
-    """The table rows of the entries shown."""
+def _rows(response: Any, *, readings: bool = False) -> list[str]:
+    """The table rows of the entries shown; without the admin's own earlier readings of the log unless asked."""
     body = response.content.decode()
     table = body.split('id="audit-entries"', 1)[1].split("</table>", 1)[0] if 'id="audit-entries"' in body else ""
-    return re.findall(r"<tr>\s*<td>.*?</tr>", table, flags=re.S)
+    rows = re.findall(r"<tr>\s*<td>.*?</tr>", table, flags=re.S)
+    return rows if readings else [row for row in rows if "the audit log, page" not in row]
 
 
 @pytest.fixture
@@ -61,6 +63,7 @@ def entries(patient: Patient, quinn: Patient, alice: User, bob: User, charlie: U
 
 
 def test_it_shows_bob_the_riverside_entries_only(as_bob, entries, patient, quinn, harbour_patient):
+    written_before = AuditEntry.objects.filter(clinic=patient.clinic).count()
     response = as_bob.get(URL)
 
     assert response.status_code == 200
@@ -73,7 +76,7 @@ def test_it_shows_bob_the_riverside_entries_only(as_bob, entries, patient, quinn
     assert signed_in == {"alice", "bob", "pat"}  # bob's own sign-in too; not charlie's
     # every riverside entry and nothing else
     sign_ins = AuditEntry.objects.filter(clinic__isnull=True, username__in=["alice", "bob", "pat"]).count()
-    assert len(rows) == AuditEntry.objects.filter(clinic=patient.clinic).count() + sign_ins
+    assert len(rows) == written_before + sign_ins
 
 
 def test_it_lists_the_newest_entry_first(as_bob, entries, patient, alice):
@@ -169,14 +172,15 @@ def test_it_pages_fifty_entries_at_a_time_and_keeps_the_filters(as_bob, patient,
     for index in range(120):
         record(None, AuditAction.VIEW, patient, patient=patient, user=alice, detail=f"view-{index:03d}")
 
-    first = as_bob.get(URL, {"action": AuditAction.VIEW})
-    third = as_bob.get(URL, {"action": AuditAction.VIEW, "page": 3})
-    beyond = as_bob.get(URL, {"action": AuditAction.VIEW, "page": 999999})
+    alices_views = {"action": AuditAction.VIEW, "username": "alice"}  # not bob's readings of the log
+    first = as_bob.get(URL, alices_views)
+    third = as_bob.get(URL, {**alices_views, "page": 3})
+    beyond = as_bob.get(URL, {**alices_views, "page": 999999})
 
     assert len(_rows(first)) == 50 and "view-119" in _rows(first)[0]
     assert len(_rows(third)) == 20 and "view-000" in _rows(third)[-1]
     assert _rows(beyond) == _rows(third)  # past the end: the last page
-    assert "?action=view&amp;page=2" in first.content.decode()
+    assert "?action=view&amp;username=alice&amp;page=2" in first.content.decode()
 
 
 def test_it_is_read_only(as_bob, entries, patient):
@@ -207,5 +211,113 @@ def test_it_keeps_the_entries_of_a_deleted_account_under_its_name(entries, alice
     assert written > 0
 
     alice.delete()
+
+    assert AuditEntry.objects.filter(user=None, username="alice").count() >= written
+
+
+def test_reading_the_log_is_audited(as_bob, bob, entries, patient):
+    as_bob.get(URL, {"username": "alice", "page": "2"})
+
+    reading = AuditEntry.objects.get(username="bob", object_type="clinic")
+    assert reading.action == AuditAction.VIEW and reading.clinic == patient.clinic and reading.user == bob
+    assert reading.detail == "the audit log, page 1, filtered by user name 'alice'"  # page 2 does not exist
+    assert reading.ip_address == "127.0.0.1"
+    assert "the audit log, page 1" in as_bob.get(URL).content.decode()  # the next reading shows it
+
+
+@pytest.fixture
+def photo_of_pat(patient: Patient) -> Any:
+    from django.core.files.base import ContentFile
+
+    from dermadelta.clinic.records.choices import JobStatus
+    from dermadelta.clinic.records.models import Photo
+
+    photo = Photo(patient=patient, sha256="a" * 64, width=10, height=10, status=JobStatus.QUEUED, quality="")
+    photo.original.save("a-original", ContentFile(b"x"), save=False)
+    photo.save()
+    return photo
+
+
+def test_a_stranger_asking_for_a_record_is_a_security_event(as_charlie, charlie, patient, photo_of_pat, caplog):
+    with caplog.at_level("WARNING", logger="dermadelta.security"):
+        assert as_charlie.get(reverse("patient", args=[patient.pk])).status_code == 404
+        assert as_charlie.get(reverse("photo_image", args=[photo_of_pat.pk])).status_code == 404
+
+    refusals = AuditEntry.objects.filter(action=AuditAction.REFUSED).order_by("id")
+    asked = [("patient", str(patient.pk)), ("photo", str(photo_of_pat.pk))]
+    assert [(e.object_type, e.object_id) for e in refusals] == asked
+    for entry in refusals:
+        who_where = (entry.user, entry.clinic, entry.patient, entry.ip_address)
+        assert who_where == (charlie, patient.clinic, patient, "127.0.0.1")
+    lines = [r.getMessage() for r in caplog.records if r.name == "dermadelta.security"]
+    assert len(lines) == 2 and all("charlie" in line and "127.0.0.1" in line for line in lines)
+    assert f"patient {patient.pk}" in lines[0] and f"/patients/{patient.pk}/" in lines[0]
+
+
+def test_the_clinic_admin_sees_who_was_refused_its_records(as_charlie, as_bob, patient):
+    as_charlie.get(reverse("patient", args=[patient.pk]))
+
+    rows = _rows(as_bob.get(URL, {"action": AuditAction.REFUSED}))
+
+    assert len(rows) == 1 and "charlie" in rows[0] and "was refused" in rows[0] and "Pat Doe" in rows[0]
+
+
+def test_another_patient_asking_for_a_record_is_a_security_event(as_quinn, quinn, patient):
+    assert as_quinn.get(reverse("progress_chart", args=[patient.pk])).status_code == 404
+
+    entry = AuditEntry.objects.get(action=AuditAction.REFUSED)
+    assert entry.user == quinn.user and entry.patient == patient
+
+
+def test_a_record_that_does_not_exist_is_no_security_event(as_charlie, patient):
+    assert as_charlie.get(reverse("patient", args=[patient.pk + 1000])).status_code == 404
+
+    assert not AuditEntry.objects.filter(action=AuditAction.REFUSED).exists()
+
+
+def test_polling_a_status_writes_no_entry_per_poll(as_alice, photo_of_pat):
+    assert as_alice.get(reverse("photo", args=[photo_of_pat.pk])).status_code == 200
+    written = AuditEntry.objects.count()
+
+    for _ in range(5):
+        assert as_alice.get(reverse("photo_status", args=[photo_of_pat.pk])).status_code == 200
+
+    assert AuditEntry.objects.count() == written
+    assert AuditEntry.objects.filter(object_type="photo", action=AuditAction.VIEW).count() == 1
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's (scripts/with-postgres)"
+)
+
+
+def _raw(sql: str, *params: Any) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: the refusal leaves the test usable
+        cursor.execute(sql, params)
+
+
+@postgresql_only
+def test_the_database_refuses_raw_changes_and_deletions(entries, patient):
+    entry = AuditEntry.objects.filter(patient=patient).first()
+    assert entry is not None
+
+    with pytest.raises(DatabaseError, match="audit entries cannot be changed"):
+        _raw("UPDATE audit_auditentry SET detail = 'rewritten' WHERE id = %s", entry.pk)
+    with pytest.raises(DatabaseError, match="audit entries cannot be changed"):
+        _raw("UPDATE audit_auditentry SET user_id = %s WHERE id = %s", patient.user_id, entry.pk)
+    with pytest.raises(DatabaseError, match="audit entries cannot be deleted"):
+        _raw("DELETE FROM audit_auditentry WHERE id = %s", entry.pk)
+    with pytest.raises(DatabaseError, match="audit entries cannot be deleted"):
+        _raw("DELETE FROM audit_auditentry")
+
+    entry.refresh_from_db()
+    assert entry.detail == "riverside-view-pat"
+
+
+@postgresql_only
+def test_the_database_still_unlinks_a_deleted_account(entries, alice):
+    written = AuditEntry.objects.filter(user=alice).count()
+
+    alice.delete()  # on_delete=SET_NULL: the one change the trigger lets through
 
     assert AuditEntry.objects.filter(user=None, username="alice").count() >= written

@@ -13,7 +13,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, reverse
 
-from dermadelta.clinic.audit.models import AuditEntry
+from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.front import urls as front_urls
 from dermadelta.clinic.records.choices import ConsentKind, JobStatus, Verdict
 from dermadelta.clinic.records.models import (
@@ -39,6 +39,7 @@ WITHOUT_RECORD = {
     "audit_log",
     "marketing_export",
     "marketing_zip",
+    "sources",
 }
 
 
@@ -96,13 +97,19 @@ def test_it_covers_every_page_of_the_url_map(record_of_pat):
     assert len(_record_urls(record_of_pat)) == len(named - PUBLIC - WITHOUT_RECORD) >= 25
 
 
-def test_it_answers_404_to_staff_of_another_clinic_on_every_record_page(record_of_pat, as_charlie):
-    before = AuditEntry.objects.filter(patient__isnull=False).count()
-    for url in _record_urls(record_of_pat):
+def test_it_answers_404_to_staff_of_another_clinic_on_every_record_page(record_of_pat, as_charlie, patient):
+    read_or_written = AuditEntry.objects.filter(patient__isnull=False).exclude(action=AuditAction.REFUSED)
+    before = read_or_written.count()
+    urls = _record_urls(record_of_pat)
+    for url in urls:
         for method in (as_charlie.get, as_charlie.post):
             response = method(url)
             assert response.status_code == 404, f"{method.__name__.upper()} {url} gave {response.status_code}"
-    assert AuditEntry.objects.filter(patient__isnull=False).count() == before  # nothing read, nothing written
+    assert read_or_written.count() == before  # nothing read, nothing written
+    # ...but every refusal is a security event in Pat's clinic's log, naming charlie
+    refusals = AuditEntry.objects.filter(action=AuditAction.REFUSED, username="charlie", patient=patient)
+    assert refusals.count() == 2 * len(urls)
+    assert set(refusals.values_list("clinic", flat=True)) == {patient.clinic_id}
 
 
 def test_it_answers_404_to_another_patient_on_every_record_page(record_of_pat, as_quinn):

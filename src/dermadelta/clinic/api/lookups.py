@@ -10,18 +10,18 @@ from __future__ import annotations
 from typing import TypeVar
 
 from django.db.models import Model
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest
 
-from dermadelta.clinic.accounts.access import Actor
-from dermadelta.clinic.records.access import visible
+from dermadelta.clinic.api.auth import actor
+from dermadelta.clinic.records.access import reachable
 from dermadelta.clinic.records.models import Patient
 
 M = TypeVar("M", bound=Model)
 
 
-def patient_to_change(caller: Actor, pk: int) -> Patient:
-    return get_object_or_404(visible(caller, Patient).select_related("clinic"), pk=pk)
+def patient_to_change(request: HttpRequest, pk: int) -> Patient:
+    return reachable(request, actor(request), Patient, pk)
 
 
-def record_to_change(caller: Actor, model: type[M], pk: int) -> M:
-    return get_object_or_404(visible(caller, model).select_related("patient__clinic"), pk=pk)
+def record_to_change(request: HttpRequest, model: type[M], pk: int) -> M:
+    return reachable(request, actor(request), model, pk)

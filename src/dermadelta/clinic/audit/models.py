@@ -18,6 +18,8 @@ class AuditAction(models.TextChoices):
     RETRY = "retry", "retried"
     SIGN_IN = "sign_in", "signed in"
     SIGN_IN_FAILED = "sign_in_failed", "failed to sign in"
+    SIGN_IN_HELD_BACK = "sign_in_held_back", "was held back from signing in"
+    REFUSED = "refused", "was refused"
 
 
 class AppendOnlyError(RuntimeError):

@@ -27,7 +27,7 @@ PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "b
 @router.post("/patients/{patient_id}/comparisons", response=responses({201: ComparisonOut}))
 def request_comparison(request: HttpRequest, patient_id: RecordId, pair: ComparisonIn) -> Any:
     """Measure the later photo against the earlier one in the background (a pair asked twice is measured once)."""
-    patient = patient_to_change(actor(request), patient_id)
+    patient = patient_to_change(request, patient_id)
     photos = {p.pk: p for p in patient.photos.filter(pk__in=[pair.before_id, pair.after_id])}
     if pair.before_id not in photos or pair.after_id not in photos:
         raise ApiError("not_found", "No such photo for this patient.")
@@ -77,6 +77,6 @@ def comparison_report(request: HttpRequest, comparison_id: RecordId) -> HttpResp
 @router.post("/comparisons/{comparison_id}/retry", response=responses({200: ComparisonOut}))
 def retry_comparison(request: HttpRequest, comparison_id: RecordId) -> Any:
     """Queue a failed comparison again."""
-    comparison = record_to_change(actor(request), Comparison, comparison_id)
+    comparison = record_to_change(request, Comparison, comparison_id)
     actions.retry(comparison, by=request.user, request=request)
     return comparison

@@ -30,7 +30,7 @@ def list_consents(request: HttpRequest, patient_id: RecordId, paging: Query[Pagi
 @router.post("/patients/{patient_id}/consents", response=responses({201: ConsentOut}))
 def grant_consent(request: HttpRequest, patient_id: RecordId, consent: ConsentIn) -> Any:
     """Record that the patient gave this consent now (refused while one of the kind is active)."""
-    patient = patient_to_change(actor(request), patient_id)
+    patient = patient_to_change(request, patient_id)
     granted = actions.grant_consent(patient, consent.kind, by=request.user, note=consent.note, request=request)
     return Status(201, granted)
 
@@ -38,5 +38,5 @@ def grant_consent(request: HttpRequest, patient_id: RecordId, consent: ConsentIn
 @router.post("/consents/{consent_id}/withdraw", response=responses({200: ConsentOut}))
 def withdraw_consent(request: HttpRequest, consent_id: RecordId) -> Any:
     """Withdraw the consent at once (a withdrawn marketing consent takes the photos out of every export)."""
-    consent = record_to_change(actor(request), Consent, consent_id)
+    consent = record_to_change(request, Consent, consent_id)
     return actions.withdraw_consent(consent, by=request.user, request=request)

@@ -35,7 +35,7 @@ def upload_photos(
 
     Nothing saved at all is an error (400) whose details are the refusals.
     """
-    patient = patient_to_change(actor(request), patient_id)
+    patient = patient_to_change(request, patient_id)
     session = None
     if tags.session_id is not None:
         session = patient.sessions.filter(pk=tags.session_id).first()
@@ -66,6 +66,6 @@ def get_photo(request: HttpRequest, photo_id: RecordId) -> Any:
 @router.post("/photos/{photo_id}/retry", response=responses({200: PhotoOut}))
 def retry_photo(request: HttpRequest, photo_id: RecordId) -> Any:
     """Queue a failed analysis again."""
-    photo = record_to_change(actor(request), Photo, photo_id)
+    photo = record_to_change(request, Photo, photo_id)
     actions.retry(photo, by=request.user, request=request)
     return photo

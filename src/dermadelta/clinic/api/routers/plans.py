@@ -23,7 +23,7 @@ router = Router(tags=["plans"])
 @router.post("/patients/{patient_id}/plans", response=responses({201: PlanDetailOut}))
 def create_plan(request: HttpRequest, patient_id: RecordId, plan: PlanIn) -> Any:
     """Make the plan from the latest consultation and make it the active one (earlier plans are kept)."""
-    patient = patient_to_change(actor(request), patient_id)
+    patient = patient_to_change(request, patient_id)
     made = actions.create_plan(
         patient,
         actions.PlanRequest.like(plan),

@@ -24,7 +24,7 @@ router = Router(tags=["screening"])
 @router.post("/patients/{patient_id}/consultations", response=responses({201: ConsultationOut}))
 def record_consultation(request: HttpRequest, patient_id: RecordId, consultation: ConsultationIn) -> Any:
     """Screen the answers: the verdict (go, caution, defer, refer), its reasons and the first day to treat."""
-    patient = patient_to_change(actor(request), patient_id)
+    patient = patient_to_change(request, patient_id)
     recorded = actions.record_consultation(
         patient,
         on=consultation.on or clinic_today(patient.clinic),

@@ -23,7 +23,7 @@ router = Router(tags=["sessions"])
 @router.post("/patients/{patient_id}/sessions", response=responses({201: SessionOut}))
 def chart_session(request: HttpRequest, patient_id: RecordId, session: SessionIn) -> Any:
     """Chart a session done: needs treatment consent; each depth is checked against the rule book's caps."""
-    patient = patient_to_change(actor(request), patient_id)
+    patient = patient_to_change(request, patient_id)
     charted = actions.chart_session(patient, session.model_dump(), by=request.user, request=request)
     return Status(201, charted)
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from dermadelta.clinic.accounts.access import Actor, staff_required
 from dermadelta.clinic.records import actions
-from dermadelta.clinic.records.access import visible
+from dermadelta.clinic.records.access import reachable
 from dermadelta.clinic.records.calendar_feed import (
     create_feed,
     feed_calendar,
@@ -41,15 +41,15 @@ def feed_created(request: HttpRequest, patient: Patient, secret: str, *, back: s
     return response
 
 
-def _staff_patient(actor: Actor, pk: int) -> Patient:
+def _staff_patient(request: HttpRequest, actor: Actor, pk: int) -> Patient:
     # The actions audit the change; a stranger gets 404 before anything is read or written.
-    return get_object_or_404(visible(actor, Patient).select_related("clinic"), pk=pk)
+    return reachable(request, actor, Patient, pk)
 
 
 @staff_required
 def patient_calendar_feed(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """POST: create the patient's feed, or replace it (the old address stops working)."""
-    patient = _staff_patient(actor, pk)
+    patient = _staff_patient(request, actor, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     secret = create_feed(patient, by=request.user, request=request)
@@ -58,7 +58,7 @@ def patient_calendar_feed(request: HttpRequest, actor: Actor, pk: int) -> HttpRe
 
 @staff_required
 def patient_calendar_feed_revoke(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    patient = _staff_patient(actor, pk)
+    patient = _staff_patient(request, actor, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if revoke_feed(patient, by=request.user, request=request):

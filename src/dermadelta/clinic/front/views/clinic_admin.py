@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dermadelta.clinic.accounts.access import Actor, admin_required
-from dermadelta.clinic.audit.models import AuditEntry
+from dermadelta.clinic.audit.log import record
+from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.front.forms.clinic_admin import AuditFilterForm
 from dermadelta.clinic.records.marketing import export_summary, export_zip
 from dermadelta.protocol.calendar import time_zone
@@ -33,6 +34,19 @@ def _filtered(entries: QuerySet[AuditEntry], form: AuditFilterForm) -> QuerySet[
     return entries
 
 
+def _reading(form: AuditFilterForm, page_number: int) -> str:
+    """What was read, in words: the page and the filters applied."""
+    data: dict[str, Any] = getattr(form, "cleaned_data", {})
+    filters = []
+    if data.get("patient"):
+        filters.append(f"patient id {data['patient']}")
+    if data.get("username"):
+        filters.append(f"user name {data['username']!r}")
+    if data.get("action"):
+        filters.append(f"action {AuditAction(data['action']).label!r}")
+    return f"the audit log, page {page_number}" + (f", filtered by {', '.join(filters)}" if filters else "")
+
+
 @admin_required
 @require_GET
 def audit_log(request: HttpRequest, actor: Actor) -> HttpResponse:
@@ -40,6 +54,9 @@ def audit_log(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     entries = _filtered(AuditEntry.objects.of_clinic(actor.clinic), form).select_related("patient")
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # read before this reading is written: it shows from the next one
+    # Reading the log is itself audited (who looked at whose activity).
+    record(request, AuditAction.VIEW, actor.clinic, clinic=actor.clinic, detail=_reading(form, page.number))
     return render(
         request,
         "front/clinic_admin/audit_log.html",

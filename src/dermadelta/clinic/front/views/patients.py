@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from dermadelta.clinic.accounts.access import Actor, staff_required
@@ -31,7 +31,7 @@ from dermadelta.clinic.front.forms.patients import (
     WithdrawForm,
 )
 from dermadelta.clinic.records import actions, care
-from dermadelta.clinic.records.access import get_patient, get_record, visible
+from dermadelta.clinic.records.access import get_patient, get_record, reachable, visible
 from dermadelta.clinic.records.choices import ConsentKind
 from dermadelta.clinic.records.models import Consent, Patient
 from dermadelta.clinic.records.patient_actions import update_patient
@@ -182,7 +182,7 @@ def _consents_url(patient: Patient) -> str:
 def consent_grant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """POST ``kind`` (and an optional ``note``): record that the patient gave this consent today."""
     # The grant itself is audited by the action; a stranger gets 404 before anything is read or written.
-    patient = get_object_or_404(visible(actor, Patient).select_related("clinic"), pk=pk)
+    patient = reachable(request, actor, Patient, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = ConsentForm(request.POST)
@@ -206,7 +206,7 @@ def consent_grant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 def consent_withdraw(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """GET (or POST without confirmation): ask to confirm. POST with ``confirm``: withdraw the consent now."""
     if request.method == "POST" and WithdrawForm(request.POST).is_valid():
-        consent = get_object_or_404(visible(actor, Consent).select_related("patient"), pk=pk)
+        consent = reachable(request, actor, Consent, pk)
         try:
             actions.withdraw_consent(consent, by=request.user, request=request)
         except actions.ActionError as error:

@@ -162,7 +162,7 @@ def photo_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @member_required
 def photo_status(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The status fragment the page polls: it carries ``data-poll`` only while the analysis is pending."""
-    photo = get_record(request, actor, Photo, pk, detail="status")
+    photo = get_record(request, actor, Photo, pk, action=None)  # polled: the photo page audited the viewing
     response = render(request, "front/photos/_status.html", _status_context(photo, actor))
     response["Cache-Control"] = "private, no-store"
     return response

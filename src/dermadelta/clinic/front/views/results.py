@@ -143,7 +143,7 @@ def comparison_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpRespon
 @member_required
 def comparison_status(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The fragment the viewer polls while the comparison is measured (``data-poll`` only while pending)."""
-    comparison = get_record(request, actor, Comparison, pk, detail="status")
+    comparison = get_record(request, actor, Comparison, pk, action=None)  # polled: the page audited the viewing
     context = {"comparison": comparison, "pending": comparison.status in PENDING, "can_retry": actor.is_staff_member}
     return _private(render(request, "front/results/_status.html", context))
 
