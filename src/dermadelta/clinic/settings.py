@@ -8,7 +8,10 @@ by configuration (:mod:`dermadelta.clinic.infrastructure`). Every variable is re
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+
+from csp.constants import NONE, SELF
 
 from dermadelta.clinic.env import env_bool, env_int, env_list, env_path, env_str, secret_key
 from dermadelta.clinic.infrastructure import database, photo_storage, redis_url
@@ -26,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # before the project's apps: its failed-sign-in count is taken when they audit the attempt
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API docs page's Swagger files itself (without it they load from a CDN)
@@ -39,12 +43,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: the app's own CSS and JavaScript stay cacheable; every other answer gets these.
+    "csp.middleware.CSPMiddleware",
+    "dermadelta.clinic.headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a held-back sign-in into its answer
 ]
 
 ROOT_URLCONF = "dermadelta.clinic.urls"
@@ -107,6 +115,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a held-back account or address before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (dermadelta.clinic.accounts.throttling): this many failures for one account, or
+# from one address, hold back its sign-ins (API tokens: the address) for the pause, right password or not.
+AXES_FAILURE_LIMIT = env_int("DERMADELTA_SIGN_IN_FAILURES", 10, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("DERMADELTA_SIGN_IN_PAUSE_MINUTES", 15, minimum=1))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the pause ends when it said it would
+AXES_LOCKOUT_PARAMETERS = "dermadelta.clinic.accounts.throttling.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "dermadelta.clinic.accounts.throttling.lockout_response"
+AXES_USERNAME_CALLABLE = "dermadelta.clinic.accounts.throttling.username_of"
+AXES_CLIENT_IP_CALLABLE = "dermadelta.clinic.audit.log.client_ip"  # the address the audit log records
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log already
+AXES_VERBOSE = False  # no start-up banner in every command's output
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -114,10 +137,29 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("DERMADELTA_SESSION_HOURS", 12, minimum=1) * 3600
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DERMADELTA_HTTPS", False)
+HTTPS = env_bool("DERMADELTA_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+# HSTS only where the clinic is served over HTTPS (browsers ignore it over plain HTTP anyway).
+SECURE_HSTS_SECONDS = env_int("DERMADELTA_HSTS_SECONDS", 365 * 24 * 3600, minimum=0) if HTTPS else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Scripts and styles from the app's own files only: no inline script or event handler runs, so
+# injected markup cannot run code. Photos and previews are same-origin, data: or blob: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "media-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("DERMADELTA_TIME_ZONE", "Europe/London")
@@ -129,4 +171,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DERMADELTA_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},  # its failures and lockouts, not a line per sign-in
 }

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
+from dermadelta.clinic.accounts import throttling
 from dermadelta.clinic.accounts.access import Actor, actor_of
 from dermadelta.clinic.api import tokens
 from dermadelta.clinic.api.errors import ApiError
@@ -32,10 +33,15 @@ class StaffToken(HttpBearer):
         return self.authenticate(request, secret.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor:
+        # Bad tokens count against the caller's address as failed sign-ins do; a held-back address gets 429.
+        if not throttling.token_allowed(request, token):
+            raise ApiError("too_many_requests", throttling.api_held_back_message())
         found = tokens.find(token)
         if found is None:
+            throttling.token_refused(request, token, "unknown token")
             raise ApiError("unauthorized", ASK_FOR_TOKEN)
         if found.revoked_at is not None:
+            throttling.token_refused(request, token, "revoked token")
             raise ApiError("unauthorized", "This API token was revoked.")
         if not found.user.is_active:
             raise ApiError("unauthorized", "The account this API token belongs to is deactivated.")

@@ -33,6 +33,7 @@ STATUS = {
     "method_not_allowed": 405,
     "conflict": 409,
     "too_large": 413,
+    "too_many_requests": 429,
     "server_error": 500,
 }
 
