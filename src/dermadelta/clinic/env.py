@@ -52,6 +52,26 @@ def env_path(name: str, default: Path) -> Path:
     return Path(raw).expanduser().resolve() if raw else default
 
 
+def private_folder(path: Path) -> Path:
+    """``path``, created as a folder only this account can enter (0700) when it is new.
+
+    The data folder holds patients' photos (with their GPS positions and camera serial
+    numbers) and, on SQLite, the whole database: no other account on the machine reads them.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """``path``, created empty and readable by this account only (0600) when it is new; its folder likewise."""
+    private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    return path
+
+
 def secret_key(data_dir: Path) -> str:
     """``DERMADELTA_SECRET_KEY``, or a random key kept in the data folder (created on first use).
 
@@ -67,7 +87,7 @@ def secret_key(data_dir: Path) -> str:
     if not path.exists():
         from django.utils.crypto import get_random_string
 
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(data_dir)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from dermadelta.clinic.env import env_bool, env_int, env_str
+from dermadelta.clinic.env import env_bool, env_int, env_str, private_file
 
 #: Schemes ``DATABASE_URL`` may use, and the database each one selects.
 DATABASE_SCHEMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "postgresql": "PostgreSQL"}
@@ -47,6 +47,10 @@ def database(data_dir: Path) -> dict[str, Any]:
 
 
 def _sqlite(path: Path) -> dict[str, Any]:
+    if str(path) != ":memory:" and not str(path).startswith("file:"):
+        # Made here, private, before SQLite creates it with the default mode; its
+        # journal and write-ahead files take the database file's mode.
+        private_file(path)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
@@ -78,7 +82,13 @@ def photo_storage(data_dir: Path) -> dict[str, Any]:
     if not bucket:
         return {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(data_dir / "media"), "base_url": "/never-served/"},
+            "OPTIONS": {
+                "location": str(data_dir / "media"),
+                "base_url": "/never-served/",
+                # Originals keep their EXIF (GPS, serial numbers): this account's alone.
+                "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700,
+            },
         }
     endpoint = env_str("DERMADELTA_S3_ENDPOINT_URL", "").strip() or None
     if endpoint:
