@@ -179,6 +179,9 @@ def _timing_dict(timing: SessionTiming) -> dict[str, Any]:
     }
 
 
+_KINDS = {str: "text", int: "a whole number", bool: "true or false", list: "a list", dict: "an object"}
+
+
 class _Reader:
     """Typed reads off one JSON object of a stored plan; a wrong or missing field is an InputError naming it."""
 
@@ -195,7 +198,7 @@ class _Reader:
             raise self._fail(key, "is missing")
         value = self.data[key]
         if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            raise self._fail(key, f"is not a {kind.__name__}")
+            raise self._fail(key, f"is not {_KINDS.get(kind, kind.__name__)}")
         return value
 
     def count(self, key: str) -> int:
