@@ -147,9 +147,10 @@ class Installation:
         return all(photos[pk][0] == "done" for pk in ids)
 
 
-def _env(data_dir: Path, redis_url: str) -> dict[str, str]:
+def clinic_env(data_dir: Path, redis_url: str | None) -> dict[str, str]:
+    """The clinic processes' environment: Redis-backed workers when ``redis_url`` is given, else the database's."""
     # The processes share the SQLite file of this data folder, whatever DATABASE_URL the
-    # suite runs under: these tests are about the Redis engine, not the database.
+    # suite runs under: these tests are about workers and processes, not the database.
     env = {
         name: value
         for name, value in os.environ.items()
@@ -157,11 +158,12 @@ def _env(data_dir: Path, redis_url: str) -> dict[str, str]:
     }
     env |= {
         "DERMADELTA_DATA_DIR": str(data_dir),
-        "DERMADELTA_REDIS_URL": redis_url,
         "DERMADELTA_SECRET_KEY": "x" * 40,
         "DERMADELTA_LOG_LEVEL": "INFO",
         "DJANGO_SETTINGS_MODULE": "dermadelta.clinic.settings",
     }
+    if redis_url is not None:
+        env["DERMADELTA_REDIS_URL"] = redis_url
     return env
 
 
@@ -171,7 +173,7 @@ def migrated_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("migrated") / "data"
     data.mkdir()
     # Migrating needs no Redis: the address is only read, never dialled.
-    env = _env(data, "redis://127.0.0.1:1/0")
+    env = clinic_env(data, "redis://127.0.0.1:1/0")
     subprocess.run([*CLI, "manage", "migrate", "-v", "0"], env=env, check=True, timeout=DEADLINE_S)
     return data
 
@@ -219,7 +221,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 def installation(tmp_path: Path, redis_url: str, migrated_data: Path, face_files: list[Path]) -> Iterator[Installation]:
     data = tmp_path / "data"
     shutil.copytree(migrated_data, data)
-    clinic = Installation(data_dir=data, redis_url=redis_url, faces=face_files, env=_env(data, redis_url))
+    clinic = Installation(data_dir=data, redis_url=redis_url, faces=face_files, env=clinic_env(data, redis_url))
     try:
         yield clinic
     finally:

@@ -1,7 +1,8 @@
 """``dermadelta serve``, ``worker``, ``manage`` and ``start``: the clinic application from the shell.
 
 ``start`` is what ``make run`` does on one machine: migrate, seed the demo clinic
-(once), then run the web server and the background worker until Ctrl-C.
+(once), then run the web server and the background worker until Ctrl-C or SIGTERM,
+starting either again if it dies.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     start = subparsers.add_parser("start", help="migrate, seed the demo clinic, run the web server and a worker")
     _add_address(start)
+    start.add_argument("--no-demo", action="store_true", help="do not create the demo clinic and its logins")
     start.set_defaults(handler=run_start)
 
 
@@ -114,16 +116,22 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_start(args: argparse.Namespace) -> int:
-    django_command(["migrate", "--no-input", "-v", "0"])
-    django_command(["collectstatic", "--no-input", "-v", "0"])
-    django_command(["seed_demo"])
-    from dermadelta.clinic.running import web_and_worker
+    import signal
 
-    with web_and_worker(args.host, args.port) as running:
-        print(f"\ndermadelta is running at {running.url}/  (Ctrl-C stops it)\n", flush=True)
-        try:
-            while running.alive():
-                time.sleep(1)
-        except KeyboardInterrupt:
-            pass
+    # SIGTERM (systemd, docker stop, kill) stops the clinic as Ctrl-C does: the children
+    # are stopped on the way out instead of being left running without their parent.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        django_command(["migrate", "--no-input", "-v", "0"])
+        django_command(["collectstatic", "--no-input", "-v", "0"])
+        if not args.no_demo:
+            django_command(["seed_demo"])
+        from dermadelta.clinic.running import web_and_worker
+
+        with web_and_worker(args.host, args.port) as running:
+            print(f"\ndermadelta is running at {running.url}/  (Ctrl-C stops it)\n", flush=True)
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        print("dermadelta stopped.", flush=True)
     return 0
