@@ -108,6 +108,8 @@ def run_serve(args: argparse.Namespace) -> int:
         "dermadelta.clinic.wsgi:application",
         f"--bind={args.host}:{args.port}",
         f"--workers={args.workers}",
+        # gunicorn's own refusals (an oversized header, a NUL in one) in the API's JSON error shape
+        "--worker-class=dermadelta.clinic.webserver.ApiErrorWorker",
         "--access-logfile=-",
         "--timeout=60",
     ]
