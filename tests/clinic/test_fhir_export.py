@@ -122,7 +122,7 @@ def test_it_exports_a_measured_course_as_a_valid_bundle(as_alice, patient, alice
     consultation = actions.record_consultation(patient, on=TODAY, zones=["forehead"], answers={}, by=alice)
     request = actions.PlanRequest(targets=("texture:forehead",), start=TODAY, sessions=3)
     plan = actions.create_plan(patient, request, consultation=consultation, by=alice)
-    session = actions.chart_session(patient, {"on": TODAY, "number": 1, "depths": {"forehead": 0.5}}, by=alice)
+    session = actions.chart_session(patient, {"on": TODAY, "number": 1, "depths": {"forehead": 0.25}}, by=alice)
     with committed():
         before = actions.upload_photos(patient, [("b.jpg", face_pair[0])], view=View.FRONT, session=session, by=alice)
     run_worker()
