@@ -81,13 +81,15 @@ def test_hsts_follows_the_https_setting(tmp_path):
     assert _setting("SECURE_HSTS_SECONDS", DERMADELTA_HTTPS="1", **data) == str(365 * 24 * 3600)
 
 
-def test_no_page_template_holds_an_inline_script_or_event_handler():
+def test_no_page_template_holds_an_inline_script_event_handler_or_style():
     for template in TEMPLATES.rglob("*.html"):
         text = template.read_text()
         for tag in re.findall(r"<script\b[^>]*>", text, flags=re.I):
             assert "src=" in tag, f"{template.name}: inline script {tag}"
         assert not re.search(r"\son[a-z]+\s*=", text, flags=re.I), f"{template.name}: an inline event handler"
         assert "javascript:" not in text.lower(), f"{template.name}: a javascript: address"
+        # style-src 'self' would drop these too: styles belong in the app's style sheets
+        assert not re.search(r"<style\b|\sstyle\s*=", text, flags=re.I), f"{template.name}: an inline style"
 
 
 def test_the_printable_handout_allows_its_own_styles_but_no_script(as_bob, record_of_pat):
