@@ -24,6 +24,7 @@ from dermadelta.clinic.records.models import (
     Comparison,
     Photo,
 )
+from dermadelta.clinic.records.photofiles import without_camera
 from dermadelta.protocol.charting import CODES
 
 MAX_OFFSET = 1_000_000_000
@@ -317,6 +318,10 @@ class PhotoOut(Schema):
 class PhotoDetailOut(PhotoOut):
     analysis: dict[str, Any] | None = Field(description="The analysis (dermadelta.analyze/1) once done")
 
+    @staticmethod
+    def resolve_analysis(obj: Photo) -> dict[str, Any] | None:
+        return without_camera(obj.analysis)
+
 
 class ComparisonIn(Input):
     before_id: StrictInt = Field(ge=1, le=MAX_ID)
@@ -342,3 +347,7 @@ class ComparisonOut(Schema):
 
 class ComparisonDetailOut(ComparisonOut):
     result: dict[str, Any] | None = Field(description="The comparison (dermadelta.compare/1) once done")
+
+    @staticmethod
+    def resolve_result(obj: Comparison) -> dict[str, Any] | None:
+        return without_camera(obj.result)

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -64,4 +65,29 @@ def taken_at(decoded: Decoded, *, zone: ZoneInfo) -> dt.datetime | None:
     return naive.replace(tzinfo=zone)
 
 
-__all__ = ["CheckedPhoto", "InputError", "check_photo", "display_copy", "taken_at"]
+#: What a shared analysis keeps of a photo's ``image`` block: how it was read, nothing about the camera.
+SHARED_IMAGE_FIELDS = frozenset(
+    {"format", "width", "height", "bit_depth", "exif_orientation", "icc_converted_to_srgb", "icc_note"}
+)
+
+
+def without_camera(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An analysis or comparison result as shared outside the clinic: no camera make, model, serial or clock.
+
+    The measurement engine's result reports what the file said (``image.camera_make``...);
+    each ``image`` block (of the photo, or of a comparison's before and after) keeps
+    only :data:`SHARED_IMAGE_FIELDS`, whatever else a future version records.
+    """
+    if not isinstance(result, dict):
+        return result
+    shared = dict(result)
+    for key in ("before", "after"):
+        if isinstance(shared.get(key), dict):
+            shared[key] = without_camera(shared[key])
+    image = shared.get("image")
+    if isinstance(image, dict):
+        shared["image"] = {name: value for name, value in image.items() if name in SHARED_IMAGE_FIELDS}
+    return shared
+
+
+__all__ = ["CheckedPhoto", "InputError", "check_photo", "display_copy", "taken_at", "without_camera"]
