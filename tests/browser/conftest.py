@@ -44,6 +44,7 @@ pytestmark = pytest.mark.browser
 class LiveApp:
     url: str
     data_dir: Path
+    env: dict[str, str]  # the application's environment, to prepare records with ``manage shell``
 
 
 def _manage(env: dict[str, str], *args: str) -> None:
@@ -85,7 +86,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         logs = data_dir / "logs"
         logs.mkdir()
         with web_and_worker("127.0.0.1", free_port(), web_workers=1, env=env, log_dir=logs) as running:
-            yield LiveApp(url=running.url, data_dir=data_dir)
+            yield LiveApp(url=running.url, data_dir=data_dir, env=env)
 
 
 # Per module, not per session: Playwright's driver keeps an event loop running in
