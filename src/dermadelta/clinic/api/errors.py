@@ -22,6 +22,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
+from dermadelta.clinic.unreadable import reason as unreadable_reason
+
 logger = logging.getLogger(__name__)
 
 #: HTTP status of each error code (the code is the stable part clients switch on).
@@ -127,7 +129,7 @@ def install(api: NinjaAPI) -> None:
         return error_response("too_large", "The request body is too large.")
 
     def unreadable(request: HttpRequest, exc: SuspiciousOperation | MultiPartParserError) -> HttpResponse:
-        return error_response("validation", "The request cannot be read (too many fields or files, or malformed).")
+        return error_response("validation", unreadable_reason(exc))
 
     def conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
         # A concurrent change won the race (e.g. the same consent recorded twice at once).
