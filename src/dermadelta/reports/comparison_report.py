@@ -65,6 +65,17 @@ METRIC_LABELS: dict[str, str] = {
     "wrinkles": "Lines and wrinkles",
     "spots": "Brown spots",
 }
+#: What each metric measures, for the people who read the report (the method is in the JSON and docs).
+METRIC_EXPLANATIONS: dict[str, str] = {
+    "redness": "How red the skin looks, from the blood in the skin (a haemoglobin index).",
+    "pigmentation": "How much brown pigment the skin shows (a melanin index).",
+    "tone_ita": "How light or dark the skin tone is, as an angle: a higher angle is a lighter tone.",
+    "unevenness": "How blotchy the skin tone is over a few millimetres.",
+    "texture": "How rough the skin surface looks at the scale of fine texture (0.6 to 2 mm).",
+    "pores": "How deep and dark the visible pores look.",
+    "wrinkles": "How marked the fine lines and wrinkles are.",
+    "spots": "How much of the skin is covered by brown spots 1 mm across or larger.",
+}
 #: Plain words for (an increase, a decrease) of each metric.
 CHANGE_WORDS: dict[str, tuple[str, str]] = {
     "redness": ("more redness", "less redness"),
@@ -79,6 +90,7 @@ CHANGE_WORDS: dict[str, tuple[str, str]] = {
 #: Area fractions read better as a percentage of the skin.
 _DISPLAY_SCALE: dict[str, tuple[float, str]] = {
     "spots": (100.0, "% of skin"),
+    "unevenness": (1.0, "lightness units"),  # not "L* (CIELAB)": people read this
 }
 NO_CHANGE_WORDS = "no detectable change"
 NOT_MEASURABLE_WORDS = "not measurable"
@@ -206,12 +218,11 @@ def heatmap_card(comparison: Comparison, metric: str) -> dict[str, Any]:
 
     ``image`` is None when the whole face could not be measured for this metric.
     """
-    spec = METRICS[metric]
     face = comparison.zones["face"][metric]
     card: dict[str, Any] = {
         "metric": metric,
         "label": METRIC_LABELS.get(metric, metric),
-        "description": spec.description,
+        "description": METRIC_EXPLANATIONS.get(metric, ""),
         "unit": display_unit(metric),
         "higher": CHANGE_WORDS[metric][0],
         "lower": CHANGE_WORDS[metric][1],
@@ -428,8 +439,7 @@ def render_comparison_html(comparison: Comparison, *, title: str | None = None, 
         "notice": notice or "",
         "measured": measured,
         "photos": [_photo_facts(comparison.before, "Before"), _photo_facts(comparison.after, "After")],
-        "versions": sorted(comparison.versions.items()),
-        "repeatability_source": comparison.repeatability_source,
+        "version": comparison.versions.get("dermadelta", ""),
         "alignment": _alignment(comparison),
         "sigma_mm": f"{DEFAULT_SIGMA_MM:g}",
         "refusals": [] if measured else refusal_reasons(as_json),

@@ -37,6 +37,8 @@ from dermadelta.protocol.rulebook import load_rulebook
 
 CLINIC_NAME = "dermadelta demo clinic"
 CLINIC_TIME_ZONE = "Europe/London"
+#: A number from the range set aside for drama and examples (Ofcom), never a real line.
+CLINIC_PHONE = "020 7946 0000"
 LOGINS_FILE = "demo-logins.txt"
 PASSWORD_LENGTH = 16
 
@@ -148,7 +150,7 @@ def ensure_logins(path: Path, *, say: Say = _quiet) -> tuple[Login, ...]:
 def ensure_clinic(*, say: Say = _quiet) -> Clinic:
     clinic = Clinic.objects.filter(name=CLINIC_NAME).order_by("pk").first()
     if clinic is None:
-        clinic = Clinic(name=CLINIC_NAME, time_zone=CLINIC_TIME_ZONE)
+        clinic = Clinic(name=CLINIC_NAME, time_zone=CLINIC_TIME_ZONE, phone=CLINIC_PHONE)
         clinic.full_clean()
         clinic.save()
         say(f"Created the clinic {CLINIC_NAME!r} ({CLINIC_TIME_ZONE}).")
