@@ -53,7 +53,7 @@ def test_expect_from_options_writes_json_and_a_plot(capsys, tmp_path: Path) -> N
         capsys,
         "expect",
         "--concern",
-        "wrinkles",
+        "wrinkles:left_cheek,right_cheek",
         "--sessions",
         "4",
         "--interval-weeks",
@@ -68,6 +68,19 @@ def test_expect_from_options_writes_json_and_a_plot(capsys, tmp_path: Path) -> N
     assert png.read_bytes().startswith(b"\x89PNG")
     run(capsys, "expect", "--concern", "wrinkles", "--plot", str(svg))
     assert b"<svg" in svg.read_bytes()[:500]
+
+
+def test_expect_reads_options_as_plan_does_and_plans_alike(capsys, tmp_path: Path) -> None:
+    """One grammar: the same options through plan then expect --plan, or straight to expect."""
+    options = ["--concern", "acne_scars_rolling:left_cheek,right_cheek", "--sessions", "4", "--depth", "1.5"]
+    # A Monday start and four-week intervals: the plan's working days move no session.
+    status, out, _ = run(capsys, "plan", *options, "--start", "2027-01-11", "--json")
+    assert status == 0
+    path = tmp_path / "plan.json"
+    path.write_text(out)
+    _, from_plan, _ = run(capsys, "expect", "--plan", str(path), "--json")
+    _, from_options, _ = run(capsys, "expect", *options, "--json")
+    assert json.loads(from_plan) == json.loads(from_options)
 
 
 def test_progress_judges_each_metric_and_plots(capsys, plan: Path, tmp_path: Path) -> None:
@@ -114,8 +127,15 @@ def test_progress_judges_each_metric_and_plots(capsys, plan: Path, tmp_path: Pat
     ("argv", "message"),
     [
         (["expect", "--concern", "freckles"], "unknown concern 'freckles'"),
-        (["expect", "--concern", "wrinkles", "--depth", "7"], "--depth must be"),
-        (["expect", "--concern", "wrinkles", "--sessions", "0"], "--sessions must be"),
+        (["expect", "--concern", "wrinkles", "--depth", "7"], "7.0 mm on the forehead is above the zone cap"),
+        (["expect", "--concern", "wrinkles:left_cheek", "--depth", "left_cheek=2.2"], "above the zone cap of 2.0"),
+        (["expect", "--concern", "wrinkles:left_cheek", "--depth", "nose=0.3"], "not a treated zone"),
+        (["expect", "--concern", "wrinkles", "--depth", "deep"], "ZONE=MILLIMETRES or MILLIMETRES"),
+        (["expect", "--concern", "wrinkles", "--depth", "1", "--depth", "2"], "without a zone can be given once"),
+        (["expect", "--concern", "wrinkles", "--depth", "=1"], "names no zone"),
+        (["expect", "--concern", "wrinkles", "--sessions", "0"], "sessions must be between 1 and"),
+        (["expect", "--concern", "texture", "--interval-weeks", "1"], "below the minimum of 4 weeks"),
+        (["expect", "--concern", "texture:earlobe"], "unknown zone 'earlobe'"),
         (["expect", "--concern", "wrinkles", "--months", "0"], "months must be"),
         (["expect", "--concern", "wrinkles", "--plot", "curve.jpg"], "must end in .png or .svg"),
     ],

@@ -51,6 +51,44 @@ def test_screen_json_is_the_library_result(capsys, intake: Path) -> None:
     assert status == 0 and data["verdict"] == "defer" and data["zones"] == ["nose"]
 
 
+def test_screen_takes_the_consultation_date_from_on_and_never_assumes_today(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "undated.json"
+    path.write_text(json.dumps({"zones": ["left_cheek"], "answers": {"isotretinoin_last_dose": "2026-09-15"}}))
+    status, _, err = run(capsys, "screen", str(path))
+    assert status == 2 and "--on" in err
+    for flag in ("--on", "--date"):  # --date is the older name
+        status, out, _ = run(capsys, "screen", str(path), flag, "2027-01-10", "--json")
+        assert status == 0 and json.loads(out)["earliest_date"] == "2027-03-15"
+
+
+def test_plan_notes_a_zone_whose_cap_keeps_a_concern_below_its_range(capsys) -> None:
+    status, out, _ = run(capsys, "plan", "--concern", "wrinkles", "--start", "2027-01-11")
+    assert status == 0
+    capped = [line for line in out.splitlines() if "below its usual 1.5-2.0 mm" in line]
+    assert capped and all(line.startswith("note: on the ") for line in capped)
+    assert not any("cheek" in line for line in capped)  # the cheeks take 2.0 mm
+
+
+def test_plan_reads_a_bare_depth_as_every_zone_not_named(capsys) -> None:
+    status, out, _ = run(
+        capsys,
+        "plan",
+        "--concern",
+        "texture:nose,forehead,left_cheek",
+        "--start",
+        "2027-01-11",
+        "--depth",
+        "0.4",
+        "--depth",
+        "left_cheek=0.8",
+        "--json",
+    )
+    assert status == 0
+    for session in json.loads(out)["plan"]["sessions"]:
+        depths = {d["zone"]: d["depth_mm"] for d in session["depths"]}
+        assert depths == {"nose": 0.4, "forehead": 0.4, "left_cheek": 0.8}
+
+
 def test_plan_writes_json_ics_and_html(capsys, intake: Path, tmp_path: Path) -> None:
     ics, html = tmp_path / "plan.ics", tmp_path / "handout.html"
     status, out, _ = run(
@@ -153,10 +191,11 @@ def test_bad_arguments_give_one_line_and_status_2(capsys, argv: list[str], messa
         (b"{not json", "malformed JSON"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
         (b"", "malformed JSON"),
-        (b'{"answers": {"age": 1e999}}', "whole number"),
+        (b'{"date": "2027-01-10", "answers": {"age": 1e999}}', "whole number"),
         (b"\xff\xfe binary", "not UTF-8"),
         (b"[1, 2, 3]", "must be a JSON object"),
-        (b'{"answers": {"age": "old"}}', "whole number"),
+        (b'{"date": "2027-01-10", "answers": {"age": "old"}}', "whole number"),
+        (b'{"answers": {"age": 30}}', "no consultation date: give --on YYYY-MM-DD"),
         (
             b'{"date": "2027-01-10", "answers": {"laser_last": "2030-01-01"}}',
             "after the consultation date",

@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from dermadelta.commands.protocol import read_json
+from dermadelta.commands.protocol import add_depth_option, depths_by_zone, read_json
 from dermadelta.errors import InputError
 
 REPORT_MONTHS = (1, 2, 3, 6, 9)
@@ -18,10 +18,16 @@ def register(subparsers: Any) -> None:
     expect = subparsers.add_parser("expect", help="expected redness, downtime and improvement over time for a plan")
     source = expect.add_mutually_exclusive_group(required=True)
     source.add_argument("--plan", help="plan JSON as printed by `dermadelta plan --json`")
-    source.add_argument("--concern", action="append", help="concern (with --sessions etc.)")
-    expect.add_argument("--sessions", type=int, default=3)
-    expect.add_argument("--interval-weeks", type=int, default=4)
-    expect.add_argument("--depth", type=float, default=1.5, help="needle depth in mm")
+    source.add_argument(
+        "--concern",
+        action="append",
+        metavar="CONCERN[:ZONE,...]",
+        help="a concern and its zones, as in plan (repeatable); planned with the plan's rules",
+    )
+    expect.add_argument("--device", default="pen", help="pen, roller or at_home (default: pen)")
+    expect.add_argument("--sessions", type=int, help="number of sessions (default: per concern)")
+    expect.add_argument("--interval-weeks", type=int, help="weeks between sessions (default: minimum)")
+    add_depth_option(expect)
     expect.add_argument("--months", type=int, default=9, help="how far to look ahead")
     _patient_options(expect)
     expect.add_argument("--json", action="store_true")
@@ -62,25 +68,28 @@ def _patient(args: argparse.Namespace) -> Any:
 
 
 def _courses(args: argparse.Namespace) -> dict[str, Any]:
+    """Courses from a plan file, or from a plan made here with the plan command's rules
+    (depths, caps, sessions and intervals), so that both commands read options alike."""
     from dermadelta.outcomes.courses import courses_from_plan_dict
-    from dermadelta.outcomes.model import Course
-    from dermadelta.protocol.rulebook import load_rulebook
+    from dermadelta.protocol.plan import make_plan, parse_targets
 
     if args.plan:
         data = read_json(args.plan)
         if not isinstance(data, dict):
             raise InputError(f"{args.plan} is not a dermadelta plan (a JSON object)")
         return courses_from_plan_dict(data)
-    book = load_rulebook()
-    if not 1 <= args.sessions <= 12:
-        raise InputError("--sessions must be between 1 and 12")
-    if not 1 <= args.interval_weeks <= 26:
-        raise InputError("--interval-weeks must be between 1 and 26")
-    cap = max(d.max_mm for d in book.devices.values())
-    if not 0 < args.depth <= cap:
-        raise InputError(f"--depth must be above 0 and at most {cap} mm (the deepest device)")
-    course = Course.regular(args.sessions, args.interval_weeks * 7, args.depth)
-    return {book.concern(c).id: course for c in args.concern}
+    targets = parse_targets(args.concern)
+    plan = make_plan(
+        targets,
+        # Only the days between sessions matter here: every day is a working day.
+        start=dt.date.today(),
+        device=args.device,
+        sessions=args.sessions,
+        interval_weeks=args.interval_weeks,
+        depth_mm=depths_by_zone(args.depth, [z for t in targets for z in t.zones]),
+        working_days=range(7),
+    )
+    return courses_from_plan_dict(plan.to_dict())
 
 
 def run_expect(args: argparse.Namespace) -> int:

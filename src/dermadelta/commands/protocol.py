@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
     plan.add_argument("--device", default="pen", help="pen, roller or at_home (default: pen)")
     plan.add_argument("--sessions", type=int, help="number of sessions (default: per concern)")
     plan.add_argument("--interval-weeks", type=int, help="weeks between sessions (default: minimum)")
-    plan.add_argument("--depth", action="append", default=[], metavar="ZONE=MM", help="fix a zone's depth")
+    add_depth_option(plan)
     plan.add_argument("--addon", action="append", default=[], help="add-on such as prp")
     plan.add_argument("--conservative", action="store_true", help="lower half of depth ranges")
     plan.add_argument("--intake", help="intake JSON to screen first (washouts move the start)")
@@ -65,9 +65,21 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(handler=run_rules_list)
 
 
+def add_depth_option(parser: argparse.ArgumentParser) -> None:
+    """``--depth [ZONE=]MM``, the same in every command that plans sessions."""
+    parser.add_argument(
+        "--depth",
+        action="append",
+        default=[],
+        metavar="[ZONE=]MM",
+        help="fix a zone's depth (repeatable); a bare MM fixes every treated zone not named",
+    )
+
+
 def _zones_date_rules(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--zones", help="zones to treat, comma-separated (overrides the file)")
-    parser.add_argument("--date", help="consultation date YYYY-MM-DD (overrides the file)")
+    # --date is the older name of --on.
+    parser.add_argument("--on", "--date", dest="on", metavar="DATE", help="consultation date YYYY-MM-DD")
     parser.add_argument("--rules", action="append", default=[], help="rules file overriding a default")
 
 
@@ -93,8 +105,11 @@ def _load_intake(args: argparse.Namespace, path: str) -> Any:
 
     book = load_rulebook(args.rules)
     zones = [z.strip() for z in args.zones.split(",") if z.strip()] if args.zones else None
-    on = parse_date(args.date, "--date") if args.date else None
-    return parse_intake(read_json(path), rules=book, on=on, zones=zones), book
+    on = parse_date(args.on, "--on") if args.on else None
+    data = read_json(path)
+    if on is None and isinstance(data, dict) and "date" not in data:
+        raise InputError(f'{path} has no consultation date: give --on YYYY-MM-DD or a "date" in the file')
+    return parse_intake(data, rules=book, on=on, zones=zones), book
 
 
 def run_screen(args: Any) -> int:
@@ -133,16 +148,26 @@ def parse_working_days(text: str) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
-def _depths(pairs: list[str]) -> dict[str, float]:
-    depths = {}
+def depths_by_zone(pairs: list[str], treated: list[str]) -> dict[str, float]:
+    """Depths from ``--depth ZONE=MM`` or ``--depth MM`` (every ``treated`` zone not named)."""
+    depths: dict[str, float] = {}
+    every: float | None = None
     for pair in pairs:
-        zone, sep, value = pair.partition("=")
+        zone, sep, value = pair.rpartition("=")
         try:
-            depths[zone.strip()] = float(value)
+            millimetres = float(value)
         except ValueError:
-            raise InputError(f"--depth {pair!r} must be ZONE=MILLIMETRES, e.g. left_cheek=1.5") from None
+            raise InputError(f"--depth {pair!r} must be ZONE=MILLIMETRES or MILLIMETRES, e.g. left_cheek=1.5") from None
         if not sep:
-            raise InputError(f"--depth {pair!r} must be ZONE=MILLIMETRES")
+            if every is not None:
+                raise InputError("--depth without a zone can be given once")
+            every = millimetres
+        elif not zone.strip():
+            raise InputError(f"--depth {pair!r} names no zone")
+        else:
+            depths[zone.strip()] = millimetres
+    if every is not None:
+        depths = {**dict.fromkeys(treated, every), **depths}
     return depths
 
 
@@ -168,7 +193,7 @@ def run_plan(args: Any) -> int:
         device=args.device,
         sessions=args.sessions,
         interval_weeks=args.interval_weeks,
-        depth_mm=_depths(args.depth),
+        depth_mm=depths_by_zone(args.depth, [z for t in targets for z in t.zones]),
         addons=args.addon,
         conservative=args.conservative,
         screening=screening,

@@ -363,6 +363,7 @@ def make_plan(
         notes.append(f"{sessions} sessions is fewer than the usual {n_min}: expect less improvement")
 
     depth_plan = _depth_plan(targets, book, device=kit.id, explicit=depth_mm or {})
+    notes.extend(_held_below_range(depth_plan, book, device=kit.id))
     chosen_addons = _addons(addons, concerns, book, notes)
     closed = frozenset(closed_dates)
 
@@ -476,6 +477,27 @@ def _depth_plan(
                 )
         rows.append((zone_id, tuple(concern_ids), low, high, cap, fixed))
     return rows
+
+
+def _held_below_range(depth_plan: Sequence[_DepthRow], book: RuleBook, *, device: str) -> list[str]:
+    """A note for each zone whose cap keeps a concern below its usual depth range."""
+    kit = book.device(device)
+    notes = []
+    for zone_id, concern_ids, _, _, cap, _ in depth_plan:
+        zone = book.zone(zone_id)
+        why = (
+            "the skin there is too thin to go deeper"
+            if zone.max_mm <= kit.max_mm
+            else f"the {kit.label.lower()} goes no deeper"
+        )
+        for concern_id in concern_ids:
+            concern = book.concern(concern_id)
+            if cap < concern.min_mm - 1e-9:
+                notes.append(
+                    f"on the {zone.label.lower()}, {concern.label.lower()} is treated at {cap} mm at most, "
+                    f"below its usual {concern.min_mm}-{concern.max_mm} mm: {why}"
+                )
+    return notes
 
 
 def _depth_for(low: float, high: float, index: int, sessions: int, conservative: bool, fixed: float | None) -> float:

@@ -204,17 +204,21 @@ def parse_intake(
 ) -> Intake:
     """Check and parse intake JSON: ``{"date", "zones", "answers": {question: value}}``.
 
-    ``on`` and ``zones`` given here win over those in ``data``. Unknown questions,
-    values of the wrong type, unknown zones and dates after the consultation are
-    refused with a message naming the question.
+    ``on`` and ``zones`` given here win over those in ``data``. The consultation
+    date is required (washouts and "within the last N months" count from it, so a
+    silent "today" would date an old intake wrongly). Unknown questions, values of
+    the wrong type, unknown zones and dates after the consultation are refused with
+    a message naming the question.
     """
     book = rules or load_rulebook()
     if not isinstance(data, dict):
-        raise InputError("intake must be a JSON object with 'answers' (and optional 'zones', 'date')")
+        raise InputError("intake must be a JSON object with 'date' and 'answers' (and optional 'zones')")
     unknown_keys = sorted(set(data) - {"answers", "zones", "date", "patient"})
     if unknown_keys:
         raise InputError(f"intake has unknown key {unknown_keys[0]!r}")
-    day = on or (parse_date(data["date"], "intake date") if "date" in data else dt.date.today())
+    if on is None and "date" not in data:
+        raise InputError('intake has no consultation date: add "date": "YYYY-MM-DD"')
+    day = on or parse_date(data["date"], "intake date")
     raw_zones = zones if zones is not None else data.get("zones", [])
     chosen = _zone_list(raw_zones, book, "zones")
     answers_raw = data.get("answers", {})
