@@ -110,10 +110,10 @@ def test_a_patient_sees_her_own_photo_but_not_another_patients(as_pat, as_quinn,
 def test_staff_of_another_clinic_get_404_and_nothing_is_logged(as_charlie, as_bob, client, patient):
     photo = _row(patient)
     url = reverse("photo_image", args=[photo.pk])
-    before = AuditEntry.objects.count()
+    before = AuditEntry.objects.exclude(action=AuditAction.REFUSED).count()
 
     assert as_charlie.get(url).status_code == 404
-    assert AuditEntry.objects.count() == before
+    assert AuditEntry.objects.exclude(action=AuditAction.REFUSED).count() == before
     assert as_bob.get(url).status_code == 200
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
