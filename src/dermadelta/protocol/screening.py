@@ -133,8 +133,11 @@ def screen(intake: Intake, *, rules: RuleBook | None = None) -> Screening:
             Finding(
                 rule_id="unanswered_questions",
                 outcome="caution",
-                reason=f"screening questions not answered: {', '.join(missing)}; ask before treating",
-                source="practice: a contraindication that was not asked about is unknown, not absent",
+                reason=(
+                    f"{len(missing)} screening question{'s' if len(missing) > 1 else ''} not answered "
+                    f"({'; '.join(book.questions[q].text for q in missing)}): ask before treating"
+                ),
+                source="Clinic policy: a contraindication that was not asked about is unknown, not absent",
             )
         )
     severity = max((OUTCOMES.index(f.outcome) for f in findings), default=0)
