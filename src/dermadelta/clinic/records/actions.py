@@ -25,6 +25,7 @@ from dermadelta.clinic.audit.log import record
 from dermadelta.clinic.audit.models import AuditAction
 from dermadelta.clinic.records.choices import ConsentKind, JobStatus, Verdict, View
 from dermadelta.clinic.records.models import (
+    MAX_FUTURE_CAPTURE,
     Comparison,
     Consent,
     Consultation,
@@ -441,6 +442,13 @@ def upload_photos(
         except InputError as error:
             refused.append(str(error))
             continue
+        taken = taken_at(checked.decoded, zone=zone)
+        if taken is not None and taken.date() > clinic_today(patient.clinic) + MAX_FUTURE_CAPTURE:
+            refused.append(
+                f"{label}: the camera dates it {taken:%d %b %Y}, after today; "
+                "set the camera's clock right and take the photo again."
+            )
+            continue
         photo = Photo(
             patient=patient,
             session=session,
@@ -449,7 +457,7 @@ def upload_photos(
             sha256=checked.sha256,
             width=checked.decoded.width,
             height=checked.decoded.height,
-            taken_at=taken_at(checked.decoded, zone=zone),
+            taken_at=taken,
             uploaded_by=by,
         )
         with transaction.atomic():
@@ -496,6 +504,8 @@ def request_comparison(before: Photo, after: Photo, *, by: Any, request: HttpReq
     """Measure ``after`` against ``before`` in the background (an existing comparison is reused)."""
     if before.pk == after.pk:
         raise ActionError("Choose two different photos.")
+    if before.hidden or after.hidden:
+        raise ActionError("A hidden photo cannot be compared: show it again first.")
     if before.day > after.day:
         before, after = after, before  # "before" is the earlier photo, whatever order they were picked in
     comparison = Comparison(patient=before.patient, before=before, after=after, created_by=by)

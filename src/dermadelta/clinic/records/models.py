@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from dermadelta.clinic.accounts.models import Clinic
 from dermadelta.clinic.records.choices import ConsentKind, Endpoint, JobStatus, QualityVerdict, Verdict, View
@@ -286,6 +287,26 @@ class TreatmentSession(models.Model):
         return {"depths": problems} if problems else {}
 
 
+class ShownPhotos(models.Manager["Photo"]):
+    """Photos not hidden: every list, comparison, export and the portal reads through this manager."""
+
+    def get_queryset(self) -> models.QuerySet[Photo]:
+        return super().get_queryset().filter(hidden_at__isnull=True)
+
+
+class ShownComparisons(models.Manager["Comparison"]):
+    """Comparisons of two photos that are not hidden."""
+
+    def get_queryset(self) -> models.QuerySet[Comparison]:
+        return super().get_queryset().filter(before__hidden_at__isnull=True, after__hidden_at__isnull=True)
+
+
+#: How far past today (in the clinic's time zone) a camera's date may be before the photo is refused.
+MAX_FUTURE_CAPTURE = dt.timedelta(days=1)
+#: A capture older than this, on upload, is warned about (an old photo, or a camera's clock set wrong).
+OLD_CAPTURE = dt.timedelta(days=365)
+
+
 def _record_path(photo: Photo, filename: str) -> str:
     # No patient name or original file name in paths: they end up in backups and logs.
     return f"clinic-{photo.patient.clinic_id}/patient-{photo.patient_id}/{filename}"
@@ -315,12 +336,62 @@ class Photo(models.Model):
     quality = models.CharField(max_length=10, choices=QualityVerdict.choices, blank=True)
     analysis = models.JSONField(null=True, blank=True, help_text="dermadelta.analyze/1")
     analysed_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True, help_text="When the photo was hidden (a wrong upload)")
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # The first manager is the default one, which related lists (patient.photos) use too:
+    # a hidden photo drops out of every list without each of them remembering to filter it.
+    objects = ShownPhotos()
+    with_hidden = models.Manager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.get_view_display()} photo {self.pk}"
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def occasion(self) -> str:
+        """When in the course the photo was taken: "Session 2", or the consultation's day for a photo of no session."""
+        if self.session_id:
+            return f"Session {self.session.number}"  # type: ignore[union-attr]
+        return f"Consultation of {date_format(self.day, 'j M Y')}"
+
+    @property
+    def label(self) -> str:
+        """The photo's name on every page and in reports: "Session 2 · front · 14:05" (clinic time when active)."""
+        moment = timezone.localtime(self.taken_at or self.uploaded_at) if (self.taken_at or self.uploaded_at) else None
+        clock = f" · {moment:%H:%M}" if moment else ""
+        return f"{self.occasion} · {self.get_view_display().lower()}{clock}"
+
+    def date_warnings(self) -> list[str]:
+        """Why the camera's date looks wrong, in plain words: after the upload, before the first consultation, or old.
+
+        The photo is kept; the warning asks a person to check the date (a camera's clock is often wrong).
+        """
+        if self.taken_at is None:
+            return []
+        taken = timezone.localdate(self.taken_at)
+        uploaded = timezone.localdate(self.uploaded_at) if self.uploaded_at else timezone.localdate()
+        when = date_format(taken, "j M Y")
+        if taken > uploaded:
+            return [f"The camera dates this photo {when}, after the day it was uploaded: check the camera's clock."]
+        warnings = []
+        first = self.patient.consultations.order_by("on").values_list("on", flat=True).first()
+        if first is not None and taken < first:
+            warnings.append(
+                f"The camera dates this photo {when}, before the patient's first consultation "
+                f"({date_format(first, 'j M Y')}).",
+            )
+        elif uploaded - taken > OLD_CAPTURE:
+            warnings.append(f"The camera dates this photo {when}, more than a year before it was uploaded.")
+        return warnings
 
     @property
     def day(self) -> dt.date:
@@ -365,6 +436,9 @@ class Comparison(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ShownComparisons()
+    with_hidden = models.Manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -385,3 +459,38 @@ class Comparison(models.Model):
     @property
     def days_between(self) -> int:
         return (self.after.day - self.before.day).days
+
+    @property
+    def measured(self) -> bool:
+        """Done and at least one change (or its absence) measured: not a refusal, not all unmeasurable."""
+        from dermadelta.clinic.records.course_progress import judged_anything  # it reads these models
+
+        return self.status == JobStatus.DONE and judged_anything(self.result if isinstance(self.result, dict) else None)
+
+    @property
+    def state_label(self) -> str:
+        """The comparison's state in words: waiting, being measured, measured, could not be measured, or failed."""
+        if self.status == JobStatus.DONE:
+            return "Measured" if self.measured else "Could not be measured"
+        if self.status == JobStatus.RUNNING:
+            return "Being measured"
+        return self.get_status_display()
+
+    @property
+    def state_code(self) -> str:
+        """The state as a code for styles and the API: queued, running, measured, not_measured or failed."""
+        if self.status == JobStatus.DONE:
+            return "measured" if self.measured else "not_measured"
+        return str(self.status)
+
+    @property
+    def label(self) -> str:
+        """What the comparison compares: "Baseline → session 3, front".
+
+        The baseline is the view's first usable photo; any other photo is named by its session.
+        """
+        photos = self.patient.photos.filter(view=self.before.view).select_related("session")
+        first = next((p for p in photos if p.usable), None)
+        before = "Baseline" if first is not None and first.pk == self.before_id else self.before.occasion
+        after = self.after.occasion
+        return f"{before} → {after[0].lower()}{after[1:]}, {self.before.get_view_display().lower()}"
