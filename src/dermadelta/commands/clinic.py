@@ -87,6 +87,10 @@ def run_worker(args: argparse.Namespace) -> int:
     else:
         # A stalled job is found within a quarter of a lease after its lease ran out.
         sweep_stalled_jobs(every_s=settings.JOB_LEASE_SECONDS / 4)
+        # Files an upload or a job cut off mid-way left without their record (originals with EXIF).
+        from dermadelta.clinic.records.orphans import sweep_orphan_files
+
+        sweep_orphan_files(every_s=3600)
     queues = settings.TASKS["default"]["QUEUES"]
     if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
         # SimpleWorker runs each job in the worker's own process, as db_worker does: the

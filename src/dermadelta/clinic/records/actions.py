@@ -8,6 +8,7 @@ has committed (the worker must find the rows it is given).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -34,7 +35,7 @@ from dermadelta.clinic.records.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from dermadelta.clinic.records.photofiles import check_photo, display_copy, taken_at
+from dermadelta.clinic.records.photofiles import CheckedPhoto, check_photo, display_copy, taken_at
 from dermadelta.clinic.records.schedule import clinic_today
 from dermadelta.errors import InputError
 from dermadelta.protocol.calendar import time_zone
@@ -43,6 +44,8 @@ from dermadelta.protocol.charting import Deviation, session_deviations
 from dermadelta.protocol.plan import Plan, make_plan, parse_targets
 from dermadelta.protocol.plan_diff import plan_changes
 from dermadelta.protocol.screening import Screening, parse_intake, screen
+
+logger = logging.getLogger(__name__)
 
 
 class ActionError(ValidationError):
@@ -460,19 +463,34 @@ def upload_photos(
             taken_at=taken,
             uploaded_by=by,
         )
-        with transaction.atomic():
+        try:
+            _store_photo(photo, checked, request=request, by=by)
+        except Exception:  # noqa: BLE001 - storage or database failed for this file: say which, go on
+            logger.exception("storing uploaded photo %r of patient %s failed", label, patient.pk)
+            refused.append(f"{label}: could not be stored just now; nothing of it was kept. Try this photo again.")
+            continue
+        saved.append(photo)
+    return UploadOutcome(saved=saved, refused=refused)
+
+
+def _store_photo(photo: Photo, checked: CheckedPhoto, *, request: HttpRequest | None, by: Any) -> None:
+    """Write the original, the display copy and the row together: on any failure, none of them is left.
+
+    A process killed midway (a web worker past its timeout) can still leave the files
+    without their row: :mod:`records.orphans` removes those.
+    """
+    with transaction.atomic():
+        try:
             photo.original.save(f"{checked.sha256[:16]}-original", ContentFile(checked.data), save=False)
             display = ContentFile(display_copy(checked.decoded))
             photo.display.save(f"{checked.sha256[:16]}-display.jpg", display, save=False)
-            try:
-                photo.save()
-                record(request, AuditAction.CREATE, photo, patient=patient, user=by, detail=view.value)
-            except Exception:
-                _delete_files(photo)
-                raise
-            transaction.on_commit(partial(_enqueue_photo, photo.pk))
-        saved.append(photo)
-    return UploadOutcome(saved=saved, refused=refused)
+            photo.save()
+            record(request, AuditAction.CREATE, photo, patient=photo.patient, user=by, detail=View(photo.view).value)
+        except Exception:
+            _delete_files(photo)
+            photo.pk = None
+            raise
+        transaction.on_commit(partial(_enqueue_photo, photo.pk))
 
 
 def _safe_label(name: str) -> str:
