@@ -61,6 +61,8 @@ class SessionCare:
 @dataclass(frozen=True)
 class CareSchedule:
     sessions: tuple[SessionCare, ...]
+    #: Plain words on how the care differs from the rule book (pre-care shortened: it would start in the past).
+    notes: tuple[str, ...] = ()
 
     @property
     def items(self) -> tuple[CareItem, ...]:
@@ -69,6 +71,7 @@ class CareSchedule:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": "dermadelta.care/1",
+            **({"notes": list(self.notes)} if self.notes else {}),
             "sessions": [
                 {
                     "session": s.session,
@@ -93,7 +96,8 @@ class CareSchedule:
         if not isinstance(data, Mapping) or data.get("schema") != "dermadelta.care/1":
             raise InputError("the stored care schedule is not a dermadelta.care/1 object")
         try:
-            return cls(tuple(_session_care_from(row) for row in data["sessions"]))
+            notes = tuple(str(note) for note in data.get("notes", ()))
+            return cls(tuple(_session_care_from(row) for row in data["sessions"]), notes)
         except (KeyError, TypeError, ValueError):
             raise InputError("the stored care schedule is incomplete or malformed") from None
 
@@ -172,6 +176,48 @@ def session_care(session: int, day: dt.date, depth_mm: float, *, rules: RuleBook
     return SessionCare(session, day, depth_mm, band, tuple(items))
 
 
-def care_schedule(plan: Plan, *, rules: RuleBook | None = None) -> CareSchedule:
-    """Pre-care and aftercare for every session of ``plan``."""
-    return CareSchedule(tuple(session_care(s.number, s.date, s.max_depth_mm, rules=rules) for s in plan.sessions))
+def care_schedule(plan: Plan, *, rules: RuleBook | None = None, not_before: dt.date | None = None) -> CareSchedule:
+    """Pre-care and aftercare for every session of ``plan``.
+
+    ``not_before`` is the day the plan is made: pre-care never starts before it.
+    A pre-care task that would is shortened to start that day, or left out when
+    it would have ended before it, and a note says so in plain words (the
+    session keeps its date: the practitioner chose it with the patient). A
+    session before ``not_before`` is history (a plan recorded afterwards) and
+    keeps its care as the rules give it.
+    """
+    cares = [session_care(s.number, s.date, s.max_depth_mm, rules=rules) for s in plan.sessions]
+    if not_before is None:
+        return CareSchedule(tuple(cares))
+    notes: list[str] = []
+    kept = []
+    for care in cares:
+        items, note = _pre_care_from(care, not_before)
+        kept.append(dataclasses.replace(care, items=items))
+        if note:
+            notes.append(note)
+    return CareSchedule(tuple(kept), tuple(notes))
+
+
+def _pre_care_from(care: SessionCare, day: dt.date) -> tuple[tuple[CareItem, ...], str]:
+    """``care``'s items with pre-care starting no earlier than ``day``, and a note naming what was cut."""
+    items: list[CareItem] = []
+    shortened: list[str] = []
+    dropped: list[str] = []
+    for item in care.items:
+        if item.phase != "pre" or item.first >= day:
+            items.append(item)
+        elif item.last >= day:
+            items.append(dataclasses.replace(item, first=day))
+            shortened.append(item.title.lower())
+        else:
+            dropped.append(item.title.lower())
+    if care.date < day or (not shortened and not dropped):
+        return care.items, ""
+    when = f"Session {care.session} on {care.date:%d %b %Y} is too soon after the plan was made ({day:%d %b %Y})"
+    parts = []
+    if shortened:
+        parts.append(f"shortened to start on {day:%d %b %Y}: {'; '.join(shortened)}")
+    if dropped:
+        parts.append(f"left out, as there is no time for it: {'; '.join(dropped)}")
+    return tuple(items), f"{when} for the full pre-care. Pre-care {', and '.join(parts)}."

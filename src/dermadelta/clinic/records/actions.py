@@ -255,7 +255,8 @@ def create_plan(
         depth_mm=dict(plan_request.depth_mm or {}),
         conservative=plan_request.conservative,
         plan=plan.to_dict(),
-        care=care_schedule(plan).to_dict(),
+        # Pre-care starts no earlier than today: the patient hears of it now.
+        care=care_schedule(plan, not_before=clinic_today(patient.clinic)).to_dict(),
         created_by=by,
     )
     with transaction.atomic():
@@ -263,6 +264,11 @@ def create_plan(
         stored.save()
         record(request, AuditAction.CREATE, stored, patient=patient, user=by)
     return stored
+
+
+def made_on(treatment_plan: TreatmentPlan) -> dt.date:
+    """The day, in the clinic's time zone, the plan was made: its pre-care never starts before it."""
+    return timezone.localdate(treatment_plan.created_at, timezone=time_zone(treatment_plan.patient.clinic.time_zone))
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:
@@ -289,7 +295,7 @@ def replan_preview(treatment_plan: TreatmentPlan) -> Replan:
         raise ActionError(f"The stored plan cannot be read ({error}).") from None
     plan = remade_plan(treatment_plan)
     try:
-        care = care_schedule(plan)
+        care = care_schedule(plan, not_before=made_on(treatment_plan))
     except InputError as error:
         raise ActionError(str(error)) from None
     changes = plan_changes(stored, plan, old_care=stored_care, new_care=care)

@@ -195,6 +195,7 @@ def plan_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     snapshot: dict[str, Any] = treatment_plan.plan or {}
     schedule: list[dict[str, Any]] = []
     problem = ""
+    care_notes: list[str] = []
     start_time = book.session.start_time
     try:
         stored = care.plan_care(treatment_plan)
@@ -202,6 +203,7 @@ def plan_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         problem = " ".join(error.messages)
     else:
         schedule = care.care_rows(stored.care)
+        care_notes = list(stored.care.notes)
         start_time = (stored.plan.timing or book.session).start_time
     sessions = [
         {
@@ -238,7 +240,7 @@ def plan_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "maintenance_from": _date_or_none(maintenance.get("from")),
             "maintenance_until": _date_or_none(maintenance.get("until")),
             "not_before": _date_or_none(snapshot.get("not_before")),
-            "notes": snapshot.get("notes", []),
+            "notes": [*snapshot.get("notes", []), *care_notes],
             "event": snapshot.get("event"),
             "schedule": schedule,
             "problem": problem,
