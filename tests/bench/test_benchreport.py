@@ -110,7 +110,7 @@ def test_it_reports_the_decoder_fuzz_with_its_failures_and_memory_budget(tmp_pat
 
     section = benchreport.write(tmp_path, tmp_path / "PERFORMANCE.md")
 
-    assert "decoded 10000 mutated photos" in section
+    assert "tried 10000 mutated photos" in section
     assert "1 escapes (any other error), 0 crashes and 0 hangs" in section
     assert "Peak memory 890 MB above the process's own 210 MB, within the decoder's budget of 1437 MB" in section
     assert "no failure" not in section

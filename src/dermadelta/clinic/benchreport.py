@@ -81,7 +81,7 @@ def decode_fuzz_lines(figures: dict[str, Any]) -> list[str]:
     return [
         "## Photo decoder robustness",
         "",
-        f"`python -m dermadelta.decode_fuzz` decoded {figures['inputs']} mutated photos (seed {figures['seed']}; "
+        f"`python -m dermadelta.decode_fuzz` tried {figures['inputs']} mutated photos (seed {figures['seed']}; "
         f"{len(figures['seeds'])} small valid files in every accepted format, each changed by bit flips, boundary "
         "bytes, truncation, insertion, splicing, corrupted chunks, tags or segments, or inflated declared "
         f"dimensions) in a child process at the clinic's pixel limit of {figures['max_pixels']}: "
