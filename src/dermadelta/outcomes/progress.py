@@ -67,6 +67,9 @@ METRIC_RESPONSES: Mapping[str, tuple[str, ...]] = {
     "redness": (),
 }
 STATUSES = ("ahead", "on_track", "behind")
+#: Metrics with no calibrated size of expected change: redness is expected only as the
+#: passing redness after a session, and skin tone (ITA) has no published scale.
+UNCALIBRATED_METRICS = ("redness", "tone_ita")
 #: The ``change`` values of a ``dermadelta.compare/1`` metric that are a measurement (a change or none).
 MEASURED_CHANGES = ("increased", "decreased", "none")
 
@@ -182,6 +185,11 @@ def response_for(metric: str, responses: Sequence[str]) -> str | None:
     return None
 
 
+def has_expected_band(metric: str, responses: Sequence[str]) -> bool:
+    """Whether the model gives ``metric`` a calibrated range of expected change under the treated ``responses``."""
+    return metric not in UNCALIBRATED_METRICS and response_for(metric, responses) is not None
+
+
 def expected_delta(
     metric: str,
     day: float,
@@ -197,7 +205,7 @@ def expected_delta(
     has no calibrated scale: only a darkening beyond the MDC is judged.
     """
     response = response_for(metric, list(courses))
-    if response is None or metric in ("redness", "tone_ita"):
+    if response is None or not has_expected_band(metric, list(courses)):
         return 0.0, 0.0, response
     if before is None:
         raise InputError(f"{metric}: the baseline value ('before') is needed to judge progress")

@@ -109,7 +109,8 @@ def display_unit(metric: str) -> str:
     return _DISPLAY_SCALE.get(metric, (1.0, METRICS[metric].unit))[1]
 
 
-def _display_scale(metric: str) -> float:
+def display_scale(metric: str) -> float:
+    """What the table multiplies a metric by to show it in :func:`display_unit` (1 unless the unit changes)."""
     return _DISPLAY_SCALE.get(metric, (1.0, ""))[0]
 
 
@@ -152,7 +153,7 @@ def _tone(metric: str, change: MetricChange) -> Tone:
 def _number(value: float | None, metric: str, *, signed: bool = False) -> str:
     if value is None or not np.isfinite(value):
         return "–"
-    scaled = value * _display_scale(metric)
+    scaled = value * display_scale(metric)
     if round(scaled, 2) == 0:
         return "0.00"  # no "-0.00" or "+0.00": the sign of a rounded-away change means nothing
     return f"{scaled:+.2f}" if signed else f"{scaled:.2f}"
@@ -235,7 +236,7 @@ def heatmap_card(comparison: Comparison, metric: str) -> dict[str, Any]:
     standardized = _require(before.standardized, "canonical face")
     before_maps, after_maps = _require(before.maps, "metric maps"), _require(after.maps, "metric maps")
     skin = _require(before.zones, "zones").masks["face"]
-    scale = np.float32(_display_scale(metric))
+    scale = np.float32(display_scale(metric))
     change = scale * local_change(before_maps, after_maps, skin, metric, pixel_spacing_mm=standardized.pixel_spacing_mm)
     spread = float(np.nanpercentile(np.abs(change), 99)) if np.isfinite(change).any() else 0.0
     # Never stretch the colours beyond the detectable-change bound: noise must stay pale.

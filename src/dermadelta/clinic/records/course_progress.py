@@ -18,11 +18,9 @@ a patient they have already looked up (and audited).
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 from django.utils import timezone
@@ -58,16 +56,8 @@ from dermadelta.reports.comparison_report import (
     zone_label,
     zone_rows,
 )
+from dermadelta.reports.progress_words import PATIENT_REASONS, Audience, status_tone, status_words
 
-#: Plain words for each progress status.
-STATUS_WORDS = {
-    "ahead": "ahead of what is expected",
-    "on_track": "on track",
-    "behind": "behind what is expected",
-    "not_measurable": "not measurable",
-}
-#: How each status reads at a glance (the page's badge colours).
-STATUS_TONES = {"ahead": "better", "on_track": "better", "behind": "worse", "not_measurable": "unknown"}
 NO_REASON = "no reason was recorded"
 NOTHING_MEASURED = "Nothing is measured yet: the chart appears once a photo taken after treatment began is compared."
 NO_PLAN = "There is no active treatment plan, so there is nothing to compare the measurements with."
@@ -91,11 +81,13 @@ class CourseProgress:
     reason: str = ""
     comparisons: tuple[int, ...] = ()
 
-    def latest(self) -> list[dict[str, Any]]:
+    def latest(self, audience: Audience = "clinic") -> list[dict[str, Any]]:
         """Each metric's latest status in words, in the library's metric order.
 
         A metric that its latest comparison could not measure is "not measurable",
         with that comparison's reason: an earlier verdict is not where the patient is now.
+        For the patient (``audience="patient"``) the words and reasons are the patient's
+        (no "behind", no red badge); a reason why a photo could not be measured stays as given.
         """
         if self.progress is None:
             return []
@@ -106,6 +98,8 @@ class CourseProgress:
                 status, day, reason = "not_measurable", unmeasured[metric].day, unmeasured[metric].reason or NO_REASON
             elif metric in latest:
                 status, day, reason = latest[metric].status, latest[metric].day, latest[metric].reason
+                if audience == "patient":
+                    reason = PATIENT_REASONS[status]
             else:
                 continue
             items.append(
@@ -114,8 +108,8 @@ class CourseProgress:
                     "label": METRIC_LABELS.get(metric, metric),
                     "day": int(day),
                     "status": status,
-                    "words": STATUS_WORDS[status],
-                    "tone": STATUS_TONES[status],
+                    "words": status_words(status, audience),
+                    "tone": status_tone(status, audience),
                     "reason": reason,
                 }
             )
@@ -244,18 +238,15 @@ def _nothing_measured(unmeasured: list[Unmeasured]) -> str:
     return "Nothing could be measured yet: " + "; ".join(reasons) + "."
 
 
-def progress_chart_png(course: CourseProgress) -> bytes:
-    """The chart of ``course`` as PNG bytes; a chart that says why when nothing can be drawn."""
+def progress_chart_png(course: CourseProgress, *, audience: Audience = "clinic") -> bytes:
+    """The chart of ``course`` as PNG bytes for ``audience``; a chart that says why when nothing can be drawn."""
     if course.progress is None:
         return message_png(course.reason or NOTHING_MEASURED)
-    from dermadelta.reports.charts_outcomes import progress_figure
+    from dermadelta.reports.charts_outcomes import progress_png
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "progress.png"
-        progress_figure(
-            course.progress, path, courses=course.courses, baselines=course.baselines, patient=course.patient
-        )
-        return path.read_bytes()
+    return progress_png(
+        course.progress, courses=course.courses, baselines=course.baselines, patient=course.patient, audience=audience
+    )
 
 
 def message_png(message: str) -> bytes:

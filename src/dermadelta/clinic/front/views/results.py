@@ -43,6 +43,7 @@ from dermadelta.clinic.records.course_progress import (
 from dermadelta.clinic.records.models import Comparison
 from dermadelta.clinic.records.visuals import SIMULATED_NOTICE
 from dermadelta.errors import InputError
+from dermadelta.reports.progress_words import Audience
 
 PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
 #: The only kinds of stored visual the viewer serves.
@@ -136,7 +137,7 @@ def comparison_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpRespon
         if comparison.status == JobStatus.DONE:
             context |= _viewer_context(request, comparison)
             course = course_progress(comparison.patient)
-            context |= {"course": course, "course_latest": course.latest()}
+            context |= {"course": course, "course_latest": course.latest(chart_audience(request, actor))}
         return render(request, "front/results/detail.html", context)
 
 
@@ -198,12 +199,17 @@ def comparison_retry(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
     return redirect("comparison", pk=comparison.pk)
 
 
+def chart_audience(request: HttpRequest, actor: Actor) -> Audience:
+    """A patient always gets the patient's words; staff may ask for them (``?for=patient``) to show a patient."""
+    return "patient" if actor.is_patient or request.GET.get("for") == "patient" else "clinic"
+
+
 @member_required
 def progress_chart(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """Measured against expected over the whole course, as a PNG; a picture in words when nothing is measured."""
     patient = get_patient(request, actor, pk, detail="progress chart")
     try:
-        png = progress_chart_png(course_progress(patient))
+        png = progress_chart_png(course_progress(patient), audience=chart_audience(request, actor))
     except InputError as error:  # stored data the outcome model cannot read: say so in the picture
         png = message_png(f"The progress chart cannot be drawn: {error}")
     return _private(HttpResponse(png, content_type="image/png"))
