@@ -1,5 +1,6 @@
 """Real parts for the worker tests: a redis-server on a free port, a migrated SQLite file,
-and ``dermadelta worker`` processes sharing both, exactly as workers on several machines do.
+and ``dermadelta worker`` processes sharing both, exactly as workers on several machines do
+(or, without Redis, database-backed workers sharing the SQLite file).
 
 The claim tests run in this process against pytest-django's database, with the clinic's fixtures.
 """
@@ -10,11 +11,13 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,16 +97,17 @@ class WorkerProcess:
 
 @dataclass
 class Installation:
-    """One database and one Redis, and the processes of the clinic that use them."""
+    """One database and one Redis (none for database-backed workers), and the processes of the clinic that use them."""
 
     data_dir: Path
-    redis_url: str
+    redis_url: str | None
     faces: list[Path]
     env: dict[str, str]
     workers: list[WorkerProcess] = field(default_factory=list)
 
     @property
     def redis(self) -> Redis:
+        assert self.redis_url is not None, "an installation without Redis"
         return Redis.from_url(self.redis_url)
 
     def manage(self, *args: str, extra_env: dict[str, str] | None = None) -> str:
@@ -145,6 +149,25 @@ class Installation:
     def all_done(self, ids: list[int]) -> bool:
         photos = self.photos()
         return all(photos[pk][0] == "done" for pk in ids)
+
+    def freeze_mid_job(self, workers: list[WorkerProcess]) -> tuple[WorkerProcess, int]:
+        """Stop (SIGSTOP) a worker whose photo is still running; return it and the photo."""
+        caught: list[tuple[WorkerProcess, int]] = []
+
+        def worker_frozen_mid_job() -> bool:
+            for worker in workers:
+                for photo, attempt in worker.claims():
+                    if self.photos()[photo] != ("running", attempt):
+                        continue
+                    os.kill(worker.process.pid, signal.SIGSTOP)
+                    if self.photos()[photo] == ("running", attempt):  # frozen before it finished
+                        caught.append((worker, photo))
+                        return True
+                    os.kill(worker.process.pid, signal.SIGCONT)
+            return False
+
+        wait_until(worker_frozen_mid_job, "a worker in the middle of a job")
+        return caught[0]
 
 
 def clinic_env(data_dir: Path, redis_url: str | None) -> dict[str, str]:
@@ -217,8 +240,10 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         server.wait(timeout=15)
 
 
-@pytest.fixture
-def installation(tmp_path: Path, redis_url: str, migrated_data: Path, face_files: list[Path]) -> Iterator[Installation]:
+@contextmanager
+def _installation(
+    tmp_path: Path, redis_url: str | None, migrated_data: Path, face_files: list[Path]
+) -> Iterator[Installation]:
     data = tmp_path / "data"
     shutil.copytree(migrated_data, data)
     clinic = Installation(data_dir=data, redis_url=redis_url, faces=face_files, env=clinic_env(data, redis_url))
@@ -226,4 +251,20 @@ def installation(tmp_path: Path, redis_url: str, migrated_data: Path, face_files
         yield clinic
     finally:
         for worker in clinic.workers:
+            if worker.process.poll() is None:
+                os.kill(worker.process.pid, signal.SIGCONT)  # a frozen worker would never hear SIGTERM
             worker.stop()
+
+
+@pytest.fixture
+def installation(tmp_path: Path, redis_url: str, migrated_data: Path, face_files: list[Path]) -> Iterator[Installation]:
+    """Redis-backed (RQ) workers."""
+    with _installation(tmp_path, redis_url, migrated_data, face_files) as clinic:
+        yield clinic
+
+
+@pytest.fixture
+def database_installation(tmp_path: Path, migrated_data: Path, face_files: list[Path]) -> Iterator[Installation]:
+    """Database-backed workers (django-tasks' database backend), the default engine."""
+    with _installation(tmp_path, None, migrated_data, face_files) as clinic:
+        yield clinic

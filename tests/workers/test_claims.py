@@ -1,4 +1,5 @@
-"""A job is claimed only when nobody holds it; a stale claim is taken over; a lost claim stores nothing."""
+"""A job is claimed only when nobody holds it; a working job renews its claim; a stale claim is taken over;
+a lost claim stores nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from django_tasks_db.models import DBTaskResult
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import JobStatus, View
 from dermadelta.clinic.records.models import Photo
-from dermadelta.clinic.records.tasks import MAX_ATTEMPTS, analyse_photo, finish, requeue_stalled, running_job
+from dermadelta.clinic.records.tasks import (
+    MAX_ATTEMPTS,
+    analyse_photo,
+    finish,
+    renew,
+    requeue_stalled,
+    running_job,
+)
+from tests.workers.conftest import wait_until
 
 
 def _upload(patient: Any, data: bytes, by: Any, committed: Any) -> Photo:
@@ -75,7 +84,7 @@ def test_requeue_stalled_queues_once_only_the_photos_past_their_lease(
     busy = _upload(patient, face_pair[1], alice, committed)
     DBTaskResult.objects.all().delete()  # the uploads' own runs: only the sweep's count here
     _claimed(stalled, seconds_ago=settings.JOB_LEASE_SECONDS + 1)
-    _claimed(busy, seconds_ago=settings.JOB_LEASE_SECONDS - 60)
+    _claimed(busy, seconds_ago=settings.JOB_LEASE_SECONDS / 2)
 
     assert requeue_stalled() == [stalled]
     assert requeue_stalled() == []  # a second sweep (another worker's) finds nothing left to queue
@@ -106,6 +115,7 @@ def test_a_run_that_lost_its_claim_stores_nothing(patient, alice, face_pair, com
         analyse_photo.call(photo.pk)
 
         assert finish(mine, analysis={"late": True}) is False
+        assert renew(mine) is False  # its heartbeat cannot take the photo back either
 
     assert _state(photo) == (JobStatus.DONE, 2)
     assert "late" not in photo.analysis
@@ -119,3 +129,40 @@ def test_the_command_reports_what_it_requeued(patient, alice, face_pair, committ
 
     assert f"requeued Front photo {photo.pk}" in capsys.readouterr().out
     assert _state(photo) == (JobStatus.QUEUED, 1)
+
+
+def _outlived_a_lease(since: dt.datetime, lease_s: float) -> bool:
+    return timezone.now() - since > dt.timedelta(seconds=lease_s + 1)
+
+
+def test_a_working_job_renews_its_claim_so_no_sweep_takes_it_over(
+    patient, alice, face_pair, committed, transactional_db, settings
+):
+    settings.JOB_LEASE_SECONDS = 3  # a heartbeat every second
+    photo = _upload(patient, face_pair[0], alice, committed)
+
+    with running_job(Photo, photo.pk) as mine:
+        assert mine is not None and mine.claimed_at is not None
+        claimed = mine.claimed_at
+        wait_until(lambda: _outlived_a_lease(claimed, settings.JOB_LEASE_SECONDS), "the job to outlive a lease")
+
+        assert requeue_stalled() == []
+        assert _state(photo) == (JobStatus.RUNNING, 1)
+        assert photo.claimed_at is not None and photo.claimed_at > claimed
+
+
+def test_a_job_past_the_time_limit_stops_renewing_and_is_taken_over(
+    patient, alice, face_pair, committed, transactional_db, settings, caplog
+):
+    settings.JOB_LEASE_SECONDS = 3
+    settings.JOB_TIMEOUT_SECONDS = 0  # as if the job had been running for the whole time limit
+    photo = _upload(patient, face_pair[0], alice, committed)
+
+    with running_job(Photo, photo.pk) as mine:
+        assert mine is not None and mine.claimed_at is not None
+        claimed = mine.claimed_at
+        wait_until(lambda: "left to lapse" in caplog.text, "the heartbeat to give the claim up")
+        wait_until(lambda: _outlived_a_lease(claimed, settings.JOB_LEASE_SECONDS), "the claim to lapse")
+
+        assert requeue_stalled() == [photo]
+        assert _state(photo) == (JobStatus.QUEUED, 1)

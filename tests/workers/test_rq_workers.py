@@ -3,9 +3,6 @@ a killed worker's job finished by another after the lease, duplicate deliveries 
 
 from __future__ import annotations
 
-import os
-import signal
-
 from redis import Redis
 from rq import Queue
 from rq.registry import FinishedJobRegistry
@@ -29,33 +26,13 @@ def test_two_workers_share_the_photos_and_analyse_each_once(installation: Instal
     assert all(worker.claims() for worker in workers), [worker.claims() for worker in workers]
 
 
-def _freeze_mid_job(installation: Installation, workers: list[WorkerProcess]) -> tuple[WorkerProcess, int]:
-    """Stop (SIGSTOP) a worker whose photo is still running; return it and the photo."""
-    caught: list[tuple[WorkerProcess, int]] = []
-
-    def worker_frozen_mid_job() -> bool:
-        for worker in workers:
-            for photo, attempt in worker.claims():
-                if installation.photos()[photo] != ("running", attempt):
-                    continue
-                os.kill(worker.process.pid, signal.SIGSTOP)
-                if installation.photos()[photo] == ("running", attempt):  # frozen before it finished
-                    caught.append((worker, photo))
-                    return True
-                os.kill(worker.process.pid, signal.SIGCONT)
-        return False
-
-    wait_until(worker_frozen_mid_job, "a worker in the middle of a job")
-    return caught[0]
-
-
 def test_the_job_of_a_killed_worker_is_finished_by_another_after_the_lease(installation: Installation) -> None:
-    installation.env["DERMADELTA_JOB_LEASE_SECONDS"] = "15"  # well above one analysis (a few seconds)
+    installation.env["DERMADELTA_JOB_LEASE_SECONDS"] = "15"  # renewed while a job works: any analysis fits
     workers = [installation.start_worker(), installation.start_worker()]
     installation.wait_for_rq_workers(2)
     ids = installation.upload(4)
 
-    victim, photo = _freeze_mid_job(installation, workers)
+    victim, photo = installation.freeze_mid_job(workers)
     victim.process.kill()  # SIGKILL: no clean-up of any kind, as when a machine dies
     victim.process.wait()
     survivor = next(worker for worker in workers if worker is not victim)

@@ -79,11 +79,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The task queue: the database-backed worker by default, Redis (RQ) workers on many
 # machines when DERMADELTA_REDIS_URL is set.
-#: The longest an RQ job may run before its worker stops it.
+#: The longest a job may run: an RQ worker stops it; either engine stops renewing its claim.
 JOB_TIMEOUT_SECONDS = 900
-#: A job still running this long after a worker took it is taken for dead (the worker
-#: was killed) and queued again. Longer than the timeout, so a slow job is never run twice at once.
-JOB_LEASE_SECONDS = env_int("DERMADELTA_JOB_LEASE_SECONDS", JOB_TIMEOUT_SECONDS + 300, minimum=1)
+#: A running job whose claim has not been renewed for this long is taken for dead (its
+#: worker was killed) and queued again; a working job renews its claim every third of it.
+JOB_LEASE_SECONDS = env_int("DERMADELTA_JOB_LEASE_SECONDS", 30, minimum=3)
 REDIS_URL = redis_url()
 if REDIS_URL:
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]

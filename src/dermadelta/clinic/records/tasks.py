@@ -6,9 +6,11 @@ be retried; an unexpected error is also raised, so the worker logs its traceback
 
 The row, not the queue, decides whether a job runs: a worker claims it by an
 atomic update (queued, or running under a claim older than the lease), so a
-duplicate delivery never analyses twice and a done job never runs again. A
-worker killed mid-job leaves its row running; :func:`requeue_stalled`, run by
-every worker now and then, queues such a job again once its lease has run out.
+duplicate delivery never analyses twice and a done job never runs again. The lease
+is short (half a minute by default): while the job works, a heartbeat renews the
+claim (``claimed_at``) every third of a lease. A worker killed mid-job stops
+renewing; :func:`requeue_stalled`, run by every worker when it starts and then every
+quarter of a lease, queues such a job again once its lease has run out.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
@@ -42,7 +45,7 @@ MAX_ATTEMPTS = 3
 
 
 def _stale_claim(now: dt.datetime) -> Q:
-    """Running, but claimed longer ago than the lease (or before claims were recorded): its worker is gone."""
+    """Running, but not renewed for a lease (or claimed before claims were recorded): its worker is gone."""
     expired = now - dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
     return Q(status=JobStatus.RUNNING) & (Q(claimed_at__lt=expired) | Q(claimed_at__isnull=True))
 
@@ -72,9 +75,50 @@ def _holding(job: Photo | Comparison) -> Any:
     return type(job).objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts)
 
 
+def renew(job: Photo | Comparison) -> bool:
+    """Renew this run's claim on the job; ``False`` once it no longer holds it (finished, failed, taken over)."""
+    return bool(_holding(job).update(claimed_at=timezone.now()))
+
+
+@contextmanager
+def _heartbeat(job: Photo | Comparison) -> Iterator[None]:
+    """Renew the claim from a thread while the body runs, up to the job time limit.
+
+    A job still working after :data:`settings.JOB_TIMEOUT_SECONDS` is left to lapse, so
+    that a run stuck for good is taken over as a dead worker's would be.
+    """
+    stop = threading.Event()
+    every_s = settings.JOB_LEASE_SECONDS / 3  # two beats may fail (a locked database) before the lease runs out
+    until = time.monotonic() + settings.JOB_TIMEOUT_SECONDS
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every_s) and time.monotonic() < until:
+                try:
+                    if not renew(job):
+                        return  # the run's own result or failure is recorded (or discarded) by its owner
+                except DatabaseError:
+                    log.warning("%s: renewing the claim failed; trying again", job, exc_info=True)
+            if not stop.is_set():
+                log.warning(
+                    "%s: still running after %d s; its claim is left to lapse", job, settings.JOB_TIMEOUT_SECONDS
+                )
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        # Not for ever: a beat waiting on a database lock stores nothing once the run has ended.
+        thread.join(timeout=5)
+
+
 @contextmanager
 def running_job(model: type[J], pk: int) -> Iterator[J | None]:
-    """Claim the job, yield it (``None`` when it is not ours to run), and record a failure.
+    """Claim the job, yield it (``None`` when it is not ours to run) while renewing the claim, and record a failure.
 
     The body records success with :func:`finish`.
     """
@@ -83,7 +127,8 @@ def running_job(model: type[J], pk: int) -> Iterator[J | None]:
         yield None
         return
     try:
-        yield job
+        with _heartbeat(job):
+            yield job
     except InputError as error:  # the photo itself is the problem: say so, no traceback needed
         _fail(job, str(error))
     except Exception as error:
@@ -141,7 +186,8 @@ def _requeue(job: Photo | Comparison, job_task: Task[[int], None]) -> bool:
 
 
 def sweep_stalled_jobs(*, every_s: float) -> threading.Thread:
-    """Run :func:`requeue_stalled` now and every ``every_s`` seconds, in a daemon thread of this worker."""
+    """Run :func:`requeue_stalled` now (a starting worker queues the jobs of dead ones) and every ``every_s`` seconds,
+    in a daemon thread of this worker."""
 
     def sweep() -> None:
         while True:

@@ -12,9 +12,9 @@ from dermadelta.clinic.records.tasks import requeue_stalled
 
 class Command(BaseCommand):
     help = (
-        "Queue again each photo analysis or comparison still running longer than DERMADELTA_JOB_LEASE_SECONDS "
-        "after a worker took it (the worker was killed or its machine stopped). Every `dermadelta worker` does "
-        "this by itself now and then; this command does it once, now."
+        "Queue again each photo analysis or comparison still running whose worker has not renewed its claim for "
+        "DERMADELTA_JOB_LEASE_SECONDS (the worker was killed or its machine stopped). Every `dermadelta worker` "
+        "does this when it starts and then every quarter of a lease; this command does it once, now."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
