@@ -27,7 +27,7 @@ from dermadelta.clinic.records.models import (
 
 # Pages that are not about one record, and what a stranger to a clinic gets there.
 # The calendar feed needs no sign-in: its secret is the key (tests/clinic/test_calendar_feed.py).
-PUBLIC = {"login", "logout", "calendar_feed"}
+PUBLIC = {"login", "logout", "calendar_feed", "portal_welcome"}  # a secret in the address, no sign-in
 WITHOUT_RECORD = {
     "home",
     "dashboard",
@@ -81,7 +81,14 @@ def _record_urls(ids: dict[str, Any]) -> list[str]:
             continue
         kind = pattern.name.split("_")[0]
         kind = {"progress": "patient"}.get(kind, kind)
-        if pattern.name in {"consent_grant", "consultation_new", "plan_new", "session_new"}:
+        if pattern.name in {
+            "consent_grant",
+            "consultation_new",
+            "plan_new",
+            "session_new",
+            "portal_invite",
+            "portal_revoke",
+        }:
             kind = "patient"
         if pattern.name.startswith(("photo_upload", "photo_capture", "comparison_new")):
             kind = "patient"

@@ -45,3 +45,25 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.clinic})"
+
+
+class PortalInvitation(models.Model):
+    """A one-time link for a patient to set their portal password (see ``records.portal_access``).
+
+    Only the SHA-256 of the link's secret is kept; the link works once, until
+    ``expires_at``, and not after the clinic revokes it or the patient's access.
+    """
+
+    patient = models.ForeignKey("records.Patient", on_delete=models.CASCADE, related_name="portal_invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Portal invitation for patient {self.patient_id}"

@@ -13,6 +13,7 @@ from dermadelta.clinic.front.views import (
     patients,
     photos,
     portal,
+    portal_access,
     replan,
     results,
     sessions,
@@ -40,6 +41,10 @@ urlpatterns = [
         calendar_feed.patient_calendar_feed_revoke,
         name="patient_calendar_feed_revoke",
     ),
+    # portal access: staff invite and revoke, the patient opens the invitation link
+    path("patients/<int:pk>/portal/invite/", portal_access.portal_invite, name="portal_invite"),
+    path("patients/<int:pk>/portal/revoke/", portal_access.portal_revoke, name="portal_revoke"),
+    path("portal/welcome/<str:secret>/", portal_access.portal_welcome, name="portal_welcome"),
     path("portal/calendar-feed/", portal.portal_calendar_feed, name="portal_calendar_feed"),
     path("portal/calendar-feed/revoke/", portal.portal_calendar_feed_revoke, name="portal_calendar_feed_revoke"),
     path("calendar/<str:secret>.ics", calendar_feed.calendar_feed, name="calendar_feed"),

@@ -35,6 +35,7 @@ from dermadelta.clinic.records.access import get_patient, get_record, reachable,
 from dermadelta.clinic.records.choices import ConsentKind
 from dermadelta.clinic.records.models import Consent, Patient
 from dermadelta.clinic.records.patient_actions import update_patient
+from dermadelta.clinic.records.portal_access import has_access, pending_invitation
 from dermadelta.clinic.records.schedule import clinic_today, maintenance_from, planned_sessions
 
 PATIENTS_PER_PAGE = 50
@@ -115,6 +116,8 @@ def patient_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "comparisons": list(patient.comparisons.select_related("before__session", "after__session")),
         "can_photograph": patient.has_consent(ConsentKind.PHOTOGRAPHY),
         "can_treat": patient.has_consent(ConsentKind.TREATMENT),
+        "portal_access": has_access(patient),
+        "portal_invitation": pending_invitation(patient),
     }
     return render(request, "front/patients/detail.html", context)
 
