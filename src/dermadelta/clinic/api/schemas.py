@@ -309,10 +309,20 @@ class PhotoOut(Schema):
     failure: str
     quality: str = Field(description="ok, warn or reject once analysed; empty before")
     quality_notes: list[str]
+    label: str = Field(description='The photo\'s name on pages and reports, e.g. "Session 2 · front · 14:05"')
+    date_warnings: list[str] = Field(description="Why the camera's date looks wrong, in plain words")
 
     @staticmethod
     def resolve_quality_notes(obj: Photo) -> list[str]:
         return obj.quality_notes()
+
+    @staticmethod
+    def resolve_label(obj: Photo) -> str:
+        return obj.label
+
+    @staticmethod
+    def resolve_date_warnings(obj: Photo) -> list[str]:
+        return obj.date_warnings()
 
 
 class PhotoDetailOut(PhotoOut):
@@ -339,10 +349,20 @@ class ComparisonOut(Schema):
     has_report: bool
     created_at: dt.datetime
     finished_at: dt.datetime | None
+    label: str = Field(description='What it compares, e.g. "Baseline → session 3, front"')
+    state: str = Field(description="queued, running, measured, not_measured (done, nothing measurable) or failed")
 
     @staticmethod
     def resolve_has_report(obj: Comparison) -> bool:
         return bool(obj.report_pdf)
+
+    @staticmethod
+    def resolve_label(obj: Comparison) -> str:
+        return obj.label
+
+    @staticmethod
+    def resolve_state(obj: Comparison) -> str:
+        return obj.state_code
 
 
 class ComparisonDetailOut(ComparisonOut):

@@ -66,6 +66,8 @@ urlpatterns = [
     path("photos/<int:pk>/status/", photos.photo_status, name="photo_status"),
     path("photos/<int:pk>/image/", photos.photo_image, name="photo_image"),
     path("photos/<int:pk>/retry/", photos.photo_retry, name="photo_retry"),
+    path("photos/<int:pk>/hide/", photos.photo_hide, name="photo_hide"),
+    path("photos/<int:pk>/show/", photos.photo_show, name="photo_show"),
     # results
     path("patients/<int:pk>/compare/", results.comparison_new, name="comparison_new"),
     path("comparisons/<int:pk>/", results.comparison_detail, name="comparison"),

@@ -289,7 +289,7 @@ def document_reference_resource(photo: Photo, patient_ref: Mapping[str, Any]) ->
     attachment = {
         "contentType": "image/jpeg",
         "url": reverse("photo_image", args=[photo.pk]),
-        "title": f"{photo.get_view_display()} photo of {photo.day.isoformat()}",
+        "title": f"{photo.label}, {photo.day.isoformat()}",
         "creation": photo.taken_at.isoformat() if photo.taken_at else photo.day.isoformat(),
     }
     resource: dict[str, Any] = {

@@ -39,7 +39,8 @@ def _save(path: str, data: bytes) -> str:
 
 
 def report_title(comparison: Comparison) -> str:
-    return f"{comparison.patient.full_name}: {comparison.before.day:%d %b %Y} to {comparison.after.day:%d %b %Y}"
+    days = f"{comparison.before.day:%d %b %Y} to {comparison.after.day:%d %b %Y}"
+    return f"{comparison.patient.full_name}: {comparison.label} ({days})"
 
 
 def report_notice(comparison: Comparison) -> str:

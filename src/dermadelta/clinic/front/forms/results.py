@@ -13,7 +13,7 @@ from dermadelta.clinic.records.models import Patient, Photo
 class PhotoChoiceField(forms.ModelChoiceField[Photo]):
     def label_from_instance(self, obj: Photo) -> str:
         verdict = obj.get_quality_display() if obj.quality else obj.get_status_display()
-        return f"{obj.get_view_display()} photo of {obj.day:%d %b %Y} ({verdict})"
+        return f"{obj.label}, {obj.day:%d %b %Y} ({verdict})"
 
 
 class ComparisonForm(forms.Form):

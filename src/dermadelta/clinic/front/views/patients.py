@@ -33,7 +33,7 @@ from dermadelta.clinic.front.forms.patients import (
 from dermadelta.clinic.records import actions, care
 from dermadelta.clinic.records.access import get_patient, get_record, reachable, visible
 from dermadelta.clinic.records.choices import ConsentKind
-from dermadelta.clinic.records.models import Consent, Patient
+from dermadelta.clinic.records.models import Consent, Patient, Photo
 from dermadelta.clinic.records.patient_actions import update_patient
 from dermadelta.clinic.records.portal_access import has_access, pending_invitation
 from dermadelta.clinic.records.schedule import clinic_today, maintenance_from, planned_sessions
@@ -114,6 +114,9 @@ def patient_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "usable": usable,
         "compare_after": usable[-1].pk if usable else None,
         "comparisons": list(patient.comparisons.select_related("before__session", "after__session")),
+        "hidden_photos": list(
+            Photo.with_hidden.filter(patient=patient, hidden_at__isnull=False).select_related("session", "hidden_by")
+        ),
         "can_photograph": patient.has_consent(ConsentKind.PHOTOGRAPHY),
         "can_treat": patient.has_consent(ConsentKind.TREATMENT),
         "portal_access": has_access(patient),

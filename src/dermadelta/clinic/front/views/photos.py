@@ -9,6 +9,7 @@ without metadata (never the original file).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -20,14 +21,17 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from dermadelta.clinic.accounts.access import Actor, member_required, staff_required
+from dermadelta.clinic.audit.log import refused
 from dermadelta.clinic.front.forms.photos import CaptureForm, PhotoUploadForm
 from dermadelta.clinic.records import actions
-from dermadelta.clinic.records.access import get_patient, get_record, visible
+from dermadelta.clinic.records.access import get_patient, get_record, patients_of, visible
 from dermadelta.clinic.records.choices import JobStatus
 from dermadelta.clinic.records.course_progress import baseline_of, clinic_time
 from dermadelta.clinic.records.models import Comparison, Patient, Photo
+from dermadelta.clinic.records.photo_visibility import can_hide, hide_photo, show_photo
 
 PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
 
@@ -36,13 +40,33 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+#: How long after a photo's analysis its page waits for the comparison with the baseline to be asked for.
+BASELINE_WAIT = dt.timedelta(minutes=10)
+
+
 def _status_context(photo: Photo, actor: Actor) -> dict[str, Any]:
-    return {"photo": photo, "pending": photo.status in PENDING, "can_retry": actor.is_staff_member}
+    """The photo's analysis and, once usable, its automatic comparison with the baseline (polled until ready)."""
+    pending = photo.status in PENDING
+    baseline = actions.baseline_photo(photo) if photo.usable else None
+    comparison = Comparison.objects.filter(before=baseline, after=photo).first() if baseline is not None else None
+    if comparison is not None:
+        pending = pending or comparison.status in PENDING
+    elif baseline is not None and photo.analysed_at is not None:
+        # The worker asks for the comparison just after the analysis: wait for it a while, not for ever.
+        pending = pending or timezone.now() - photo.analysed_at < BASELINE_WAIT
+    return {
+        "photo": photo,
+        "pending": pending,
+        "can_retry": actor.is_staff_member,
+        "expects_baseline": baseline is not None,
+        "baseline_comparison": comparison,
+    }
 
 
 def _uploaded_html(request: HttpRequest, photo: Photo, actor: Actor) -> str:
     """One uploaded photo, as the upload page lists it: thumbnail, name and the polling status."""
-    return render_to_string("front/photos/_uploaded.html", _status_context(photo, actor), request=request)
+    with clinic_time(photo.patient):
+        return render_to_string("front/photos/_uploaded.html", _status_context(photo, actor), request=request)
 
 
 def _uploaded_ids(raw: str) -> list[int]:
@@ -57,13 +81,23 @@ def _upload_page(
 ) -> HttpResponse:
     ids = _uploaded_ids(request.GET.get("photos", ""))
     uploaded = list(patient.photos.filter(pk__in=ids).select_related("session")) if ids else []
-    context = {
-        "patient": patient,
-        "form": form,
-        "uploaded": [_status_context(p, actor) for p in uploaded],
-        "max_photos": settings.MAX_PHOTOS_PER_UPLOAD,
-    }
-    return render(request, "front/photos/upload.html", context, status=status)
+    with clinic_time(patient):
+        context = {
+            "patient": patient,
+            "form": form,
+            "uploaded": [_status_context(p, actor) for p in uploaded],
+            "max_photos": settings.MAX_PHOTOS_PER_UPLOAD,
+        }
+        return render(request, "front/photos/upload.html", context, status=status)
+
+
+def _asked_session(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    """The session named by ``?session=`` as the form's initial choice, if it is one of this patient's (else none)."""
+    raw = request.GET.get("session", "")
+    if not re.fullmatch(r"[0-9]{1,18}", raw):
+        return {}
+    session = patient.sessions.filter(pk=int(raw)).first()
+    return {"session": session.pk} if session is not None else {}
 
 
 @staff_required
@@ -71,7 +105,8 @@ def photo_upload(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """GET: the upload page (and, after an upload, its results). POST: save the photos, explain refusals."""
     patient = get_patient(request, actor, pk)
     if request.method != "POST":
-        return _upload_page(request, actor, patient, PhotoUploadForm(patient=patient))
+        form = PhotoUploadForm(patient=patient, initial=_asked_session(request, patient))
+        return _upload_page(request, actor, patient, form)
     form = PhotoUploadForm(request.POST, request.FILES, patient=patient)
     if form.is_valid():
         files = [(upload.name or "", upload.read()) for upload in form.cleaned_data["photos"]]
@@ -95,6 +130,8 @@ def photo_upload(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                                 "id": photo.pk,
                                 "name": photo.original_name,
                                 "url": reverse("photo", args=[photo.pk]),
+                                "label": photo.label,
+                                "warnings": photo.date_warnings(),
                                 "html": _uploaded_html(request, photo, actor),
                             }
                             for photo in outcome.saved
@@ -155,6 +192,7 @@ def photo_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "status": _status_context(photo, actor),
             "comparisons": list(comparisons),
             "others": others,
+            "can_hide": can_hide(photo, actor),
         }
         return render(request, "front/photos/detail.html", context)
 
@@ -163,7 +201,8 @@ def photo_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 def photo_status(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The status fragment the page polls: it carries ``data-poll`` only while the analysis is pending."""
     photo = get_record(request, actor, Photo, pk, action=None)  # polled: the photo page audited the viewing
-    response = render(request, "front/photos/_status.html", _status_context(photo, actor))
+    with clinic_time(photo.patient):
+        response = render(request, "front/photos/_status.html", _status_context(photo, actor))
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -198,3 +237,38 @@ def photo_retry(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     else:
         messages.success(request, "The analysis is queued again.")
     return redirect("photo", pk=photo.pk)
+
+
+@staff_required
+def photo_hide(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """Hide a wrong upload (its uploader or a clinic admin); the patient's page lists it apart."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    photo = get_record(request, actor, Photo, pk, action=None)  # the action audits the change
+    try:
+        hide_photo(photo, actor=actor, request=request)
+    except actions.ActionError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("photo", pk=photo.pk)
+    messages.success(request, "The photo is hidden. A clinic admin can show it again from the hidden photos below.")
+    return redirect(f"{reverse('patient', args=[photo.patient_id])}#photos")
+
+
+@staff_required
+def photo_show(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """Show a hidden photo again (clinic admins only)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    photo = Photo.with_hidden.select_related("patient__clinic").filter(pk=pk).first()
+    if photo is None:
+        raise Http404("no such photo")
+    if not patients_of(actor).filter(pk=photo.patient_id).exists():
+        refused(request, photo, patient=photo.patient)
+        raise Http404("no such photo")
+    try:
+        show_photo(photo, actor=actor, request=request)
+    except actions.ActionError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The photo is shown again.")
+    return redirect(f"{reverse('patient', args=[photo.patient_id])}#photos")
