@@ -345,3 +345,17 @@ def test_it_writes_png_and_svg(tmp_path):
     for name in ("chart.png", "chart.svg"):
         path = progress_figure(_mixed(), tmp_path / name, courses=COURSES, baselines=BEFORE, audience="patient")
         assert path.stat().st_size > 1000
+
+
+def test_the_expectation_chart_names_each_concern_in_words():
+    from dermadelta.outcomes.model import expect
+    from dermadelta.protocol.rulebook import load_rulebook
+    from dermadelta.reports.charts_outcomes import expectation_chart
+
+    fig = expectation_chart(expect({"acne_scars_rolling": Course.regular(4, 28, 1.5), "texture": COURSES["texture"]}))
+
+    book = load_rulebook()
+    legend = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert legend == [book.concern_label("acne_scars_rolling"), book.concern_label("texture")]
+    for text in _texts(fig):
+        assert not CODE_WORD.search(text), text

@@ -7,6 +7,7 @@ them from any thread of the web server.
 from __future__ import annotations
 
 import io
+import itertools
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ PATIENT_STYLE = ("#0072B2", "o")
 BAND_COLOUR = "#56B4E9"  # sky blue
 REDNESS_COLOUR = "#E69F00"  # orange
 UNMEASURED_COLOUR = "#5f5f5f"
+#: Okabe and Ito's remaining colours, for one line per concern.
+_SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 #: The label the expected range carries (tests and readers of an SVG find it by this).
 BAND_LABEL = "expected range"
 
@@ -83,30 +86,41 @@ def _save(fig: Figure, path: str | Path) -> Path:
 
 
 def expectation_figure(expectation: Expectation, path: str | Path) -> Path:
-    """Redness by day (with downtime and flaking windows) and improvement by month."""
+    """:func:`expectation_chart` saved to ``path`` (.png or .svg)."""
+    return _save(expectation_chart(expectation), path)
+
+
+def expectation_chart(expectation: Expectation) -> Figure:
+    """Redness by day (with flaking windows) and improvement by month, each concern by its name."""
+    from dermadelta.protocol.rulebook import load_rulebook
+
+    book = load_rulebook()
     fig, axes = _figure(1, 2, (11, 4))
     red, improve = axes[0]
-    red.plot(expectation.redness_days, expectation.redness, color="#d6604d")
+    red.plot(expectation.redness_days, expectation.redness, color=REDNESS_COLOUR)
     for window in expectation.windows.flaking:
-        red.axvspan(window.first_day, window.last_day + 1, color="#fddbc7", alpha=0.6, lw=0)
+        red.axvspan(window.first_day, window.last_day + 1, color=BAND_COLOUR, alpha=0.35, lw=0)
     red.axhline(0.2, color="grey", ls=":", lw=1)
     red.set(
-        xlabel="days from first session", ylabel="redness (1 = session day)", title="Redness; shaded: expected flaking"
+        xlabel="days since the first session",
+        ylabel="redness (1 = the day of a session)",
+        title="Expected redness (shaded: expected flaking)",
     )
-    for item in expectation.concerns:
+    for item, colour in zip(expectation.concerns, itertools.cycle(_SERIES_COLOURS), strict=False):
         band = item.band
         months = band.days / 30.44
-        line = improve.plot(months, 100 * band.mean, label=item.concern)[0]
+        line = improve.plot(months, 100 * band.mean, color=colour, label=book.concern_label(item.concern))[0]
         improve.fill_between(months, 100 * band.low, 100 * band.high, color=line.get_color(), alpha=0.15, lw=0)
     for day in expectation.course.session_days:
         improve.axvline(day / 30.44, color="grey", lw=0.6, ls=":")
+    coverage = int(100 * expectation.concerns[0].band.coverage)
     improve.set(
-        xlabel="months from first session",
+        xlabel="months since the first session",
         ylabel="expected improvement (%)",
-        title=f"Improvement, mean and {int(100 * expectation.concerns[0].band.coverage)} % band",
+        title=f"Expected improvement\n(line: average; shaded: {coverage} % of patients)",
     )
     improve.legend(fontsize=8)
-    return _save(fig, path)
+    return fig
 
 
 def progress_chart(
@@ -342,8 +356,9 @@ def calibration_figure(path: str | Path) -> Path:
     points = {p.id: p for p in FIT_POINTS}
     for point_id, (course, day) in schedules.items():
         point = points[point_id]
+        study = point.source.split(":")[0]  # "Dogra 2014"
         line = acne.plot(
-            days, 100 * mean_improvement("acne_scars_rolling", course, days), label=f"model, {point_id} schedule"
+            days, 100 * mean_improvement("acne_scars_rolling", course, days), label=f"model, {study}'s schedule"
         )[0]
         acne.errorbar(
             day,
@@ -352,9 +367,9 @@ def calibration_figure(path: str | Path) -> Path:
             fmt="s",
             color=line.get_color(),
             capsize=4,
-            label=f"{point_id} (published)",
+            label=f"{study} (published)",
         )
-    acne.set(xlabel="days from first session", ylabel="acne scar improvement (%)", title="Acne scar series")
+    acne.set(xlabel="days since the first session", ylabel="acne scar improvement (%)", title="Acne scar series")
     acne.legend(fontsize=7)
 
     alam = points["alam_2014"]
@@ -379,14 +394,14 @@ def calibration_figure(path: str | Path) -> Path:
         peak.target + peak.tolerance,
         color="#fddbc7",
         alpha=0.6,
-        label="seed: peak 6-8 weeks",
+        label="published: collagen peaks at 6-8 weeks",
     )
     wave.axvspan(
         full.target - full.tolerance,
         full.target + full.tolerance,
         color="#d9f0d3",
         alpha=0.5,
-        label="seed: full results 3-6 months",
+        label="published: full results at 3-6 months",
     )
     wave.set(xlabel="days after one session", xlim=(0, 240), title="One session")
     wave.legend(fontsize=7)
