@@ -10,6 +10,8 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from dermadelta.clinic.running import free_port
+from dermadelta.clinic.running import RESTART_DELAY_MAX_S, STABLE_AFTER_S, Child, describe_exit, free_port
 from tests.workers.conftest import CLI, clinic_env, wait_until
 
 WORKER_STARTED = re.compile(r"^worker started \(pid (\d+)\)$", re.MULTILINE)
@@ -131,3 +133,37 @@ def test_a_killed_worker_is_started_again_while_the_web_answers_and_sigterm_stop
     assert start.wait(timeout=60) == 0
     wait_until(lambda: not _still_running(everything), "every process it started to end", deadline_s=10)
     assert "dermadelta stopped." in log()
+
+
+def _died(child: Child) -> None:
+    child.process.wait(timeout=30)
+
+
+def test_a_child_that_keeps_dying_is_started_again_ever_later_and_sooner_once_it_ran_a_while(caplog):
+    caplog.set_level("INFO", logger="dermadelta.clinic.running")
+    child = Child("worker", [sys.executable, "-c", "raise SystemExit(3)"], env=None, output=subprocess.DEVNULL)
+    delays = []
+    for _ in range(7):
+        _died(child)
+        first = child.process.pid
+        now = time.monotonic()
+        child.supervise(now)  # notices the death
+        assert f"worker (pid {first}) exited with status 3; starting it again in" in caplog.text
+        delays.append(float(caplog.records[-1].args[-1]))
+        child.supervise(now + delays[-1] - 0.01)
+        assert child.process.pid == first  # not before its delay
+        child.supervise(now + delays[-1])
+        assert child.process.pid != first
+    assert delays == [1, 2, 4, 8, 16, RESTART_DELAY_MAX_S, RESTART_DELAY_MAX_S]
+
+    _died(child)
+    child.supervise(time.monotonic() + STABLE_AFTER_S)  # as if it had run for a minute
+    assert caplog.records[-1].args[-1] == 1
+
+
+def test_an_exit_is_named_by_its_signal_or_its_status():
+    assert describe_exit(-signal.SIGKILL) == "killed by SIGKILL"
+    assert describe_exit(-signal.SIGTERM) == "killed by SIGTERM"
+    assert describe_exit(0) == "exited with status 0"
+    assert describe_exit(2) == "exited with status 2"
+    assert describe_exit(-200) == "killed by signal 200"
