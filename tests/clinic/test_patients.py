@@ -268,7 +268,7 @@ def test_it_shows_the_whole_record_on_the_patients_page(as_alice, patient, full_
     assert "Waiting for the worker" in page and "Not usable" in page and "Usable" in page
     assert f'href="/patients/{patient.pk}/photos/upload/">Upload photos</a>' in page
     assert f'href="/patients/{patient.pk}/photos/capture/">Capture with camera</a>' in page
-    assert f'href="/comparisons/{full_record["comparison"].pk}/"' in page and "Being analysed" in page
+    assert f'href="/comparisons/{full_record["comparison"].pk}/"' in page and "Being measured" in page
     assert "SIMULATED" not in page
 
 

@@ -264,7 +264,7 @@ def test_the_photo_page_shows_the_image_and_its_quality(as_alice, as_pat, as_qui
 
     page = as_alice.get(reverse("photo", args=[photo.pk])).content.decode()
     assert reverse("photo_image", args=[photo.pk]) in page
-    assert "Left side photo" in page and "Usable" in page
+    assert "· left side ·" in page and "Usable" in page
     assert as_pat.get(reverse("photo", args=[photo.pk])).status_code == 200
     assert as_quinn.get(reverse("photo", args=[photo.pk])).status_code == 404
 
@@ -330,7 +330,7 @@ def test_the_photo_page_gives_the_day_in_the_clinics_time_zone(as_charlie, harbo
 
     page = as_charlie.get(reverse("photo", args=[photo.pk])).content.decode()
 
-    assert "Front photo of 1 March 2025" in page and "1 Mar 2025, 21:30" in page
+    assert "Consultation of 1 Mar 2025 · front · 21:30" in page and "1 March 2025" in page
 
 
 def test_the_photo_page_says_in_words_how_sharp_the_photo_is_and_its_glare(as_alice, as_pat, patient):
