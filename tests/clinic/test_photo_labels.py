@@ -42,7 +42,11 @@ def test_four_photos_of_one_day_get_four_names(as_alice, patient):
 
     labels = [p.label for p in photos]
     assert len(set(labels)) == 4
-    for label in ("Consultation of 30 Nov 2026 · front · 09:00", "Session 1 · front · 10:00", "Session 3 · front · 12:00"):
+    for label in (
+        "Consultation of 30 Nov 2026 · front · 09:00",
+        "Session 1 · front · 10:00",
+        "Session 3 · front · 12:00",
+    ):
         assert label in page
     assert "Front photo of" not in page
 

@@ -95,7 +95,9 @@ def test_fetch_uploads_carry_the_label_and_the_warnings(as_alice, patient, face_
 
     saved = response.json()["saved"][0]
     assert saved["label"].startswith("Consultation of ")
-    assert saved["warnings"] == [f"The camera dates this photo {taken:%-d %b %Y}, more than a year before it was uploaded."]
+    assert saved["warnings"] == [
+        f"The camera dates this photo {taken:%-d %b %Y}, more than a year before it was uploaded."
+    ]
 
 
 def test_a_recent_camera_date_warns_of_nothing(patient, alice):
