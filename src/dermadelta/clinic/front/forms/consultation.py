@@ -3,15 +3,22 @@
 Each screening question becomes the field its type asks for (yes/no, a whole
 number, a date in the past, one choice, zones, a date per zone); every question
 may be left unanswered, which the screening reads as unknown, never as a "no".
+A date question also has a "Never" tick: the practitioner's confirmation, stored
+as an empty answer (which the screening reads as "never"), so that only dates
+nobody asked about are listed as not answered. The questions are shown in
+sections, each with a "None of these apply" shortcut.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
+from django.http import QueryDict
 
 from dermadelta.clinic.records.actions import PlanRequest
 from dermadelta.clinic.records.models import Consultation, Patient
@@ -22,6 +29,59 @@ YES, NO = "yes", "no"
 #: The "none of these zones" answer of a zones question (distinct from not answering it).
 NO_ZONE = "none"
 EARLIEST_DATE = dt.date(1900, 1, 1)
+#: The name of the "None of these apply" buttons; each one's value is its section's id.
+NONE_APPLY = "none_apply"
+#: Question types answered by a date (or by ticking "Never").
+DATE_TYPES = frozenset({"date", "zone_dates"})
+_NEVER_PREFIX = "never_"
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    questions: tuple[str, ...]
+
+
+#: How the questionnaire is grouped on the page; a rule-book question named in none of these is shown under
+#: "Other questions", so a new question is never left off the form.
+SECTIONS = (
+    Section(
+        "about", "About the patient", ("age", "fitzpatrick", "pregnant_or_breastfeeding", "smoker", "sun_exposure")
+    ),
+    Section(
+        "skin",
+        "The skin today",
+        (
+            "active_infection",
+            "active_cold_sore",
+            "active_acne",
+            "dermatosis_flare",
+            "sunburn_last",
+            "suspicious_lesions",
+        ),
+    ),
+    Section(
+        "health",
+        "Health and medicines",
+        (
+            "hsv_history",
+            "keloid_history",
+            "anticoagulants",
+            "bleeding_disorder",
+            "uncontrolled_diabetes",
+            "isotretinoin_last_dose",
+            "chemo_or_radiotherapy_last",
+        ),
+    ),
+    Section("allergies", "Allergies", ("allergy_stainless_steel", "allergy_topical_anaesthetic")),
+    Section(
+        "treatments",
+        "Earlier treatments",
+        ("chemical_peel_last", "laser_last", "neuromodulator_last", "filler_or_surgery"),
+    ),
+)
+OTHER_SECTION = Section("other", "Other questions", ())
 
 _DATE_WIDGET = {"type": "date"}
 
@@ -38,6 +98,10 @@ def zone_date_field_name(question_id: str, zone_id: str) -> str:
     return f"q_{question_id}__{zone_id}"
 
 
+def never_field_name(question_id: str) -> str:
+    return f"{_NEVER_PREFIX}{question_id}"
+
+
 def zone_choices(book: RuleBook, zone_ids: Any = None) -> list[tuple[str, str]]:
     return [(z.id, z.label) for z in book.zones.values() if zone_ids is None or z.id in zone_ids]
 
@@ -52,9 +116,21 @@ class ConsultationForm(forms.Form):
         error_messages={"required": "Tick at least one zone to treat."},
     )
 
-    def __init__(self, *args: Any, book: RuleBook, patient: Patient, today: dt.date, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        book: RuleBook,
+        patient: Patient,
+        today: dt.date,
+        check: bool = True,
+        filled: str = "",
+        **kwargs: Any,
+    ) -> None:
+        """``check=False`` re-shows the answers as given without judging them (after a shortcut, before
+        the practitioner is done); ``filled`` names the section a shortcut just filled in."""
         super().__init__(*args, **kwargs)
         self.book, self.patient, self.today = book, patient, today
+        self.check, self.filled = check, filled
         self.fields["on"].initial = today
         zones_field = self.fields["zones"]
         assert isinstance(zones_field, forms.MultipleChoiceField)
@@ -67,6 +143,10 @@ class ConsultationForm(forms.Form):
                     )
             else:
                 self.fields[question_field_name(question.id)] = _question_field(question, book)
+            if question.type in DATE_TYPES:
+                self.fields[never_field_name(question.id)] = forms.BooleanField(
+                    label="Never", label_suffix="", required=False
+                )
         self._prefill_from_record()
 
     def _prefill_from_record(self) -> None:
@@ -83,16 +163,76 @@ class ConsultationForm(forms.Form):
 
     # --- rendering -----------------------------------------------------------------------------
 
-    def questions(self) -> list[dict[str, Any]]:
-        """Each question with its bound field(s), in the rule book's order, for the template."""
-        rows = []
-        for question in self.book.questions.values():
-            if question.type == "zone_dates":
-                fields = [self[zone_date_field_name(question.id, z)] for z in self.book.zones]
-                rows.append({"question": question, "fields": fields, "answered": any(f.value() for f in fields)})
-            else:
-                rows.append({"question": question, "field": self[question_field_name(question.id)]})
-        return rows
+    def sections(self) -> list[Section]:
+        """The sections that hold at least one of the rule book's questions, each with only those."""
+        placed = {q for section in SECTIONS for q in section.questions}
+        other = Section(OTHER_SECTION.id, OTHER_SECTION.title, tuple(q for q in self.book.questions if q not in placed))
+        shown = [
+            Section(s.id, s.title, tuple(q for q in s.questions if q in self.book.questions))
+            for s in (*SECTIONS, other)
+        ]
+        return [s for s in shown if s.questions]
+
+    def section_rows(self) -> list[dict[str, Any]]:
+        """Each section with its questions' bound fields, for the template."""
+        return [
+            {
+                "section": s,
+                "rows": [self._row(self.book.questions[q]) for q in s.questions],
+                "filled": s.id == self.filled,
+            }
+            for s in self.sections()
+        ]
+
+    def _row(self, question: Question) -> dict[str, Any]:
+        row: dict[str, Any] = {"question": question}
+        if question.type in DATE_TYPES:
+            row["never"] = self[never_field_name(question.id)]
+        if question.type == "zone_dates":
+            fields = [self[zone_date_field_name(question.id, z)] for z in self.book.zones]
+            row.update(fields=fields, answered=any(f.value() for f in fields))
+        else:
+            row["field"] = self[question_field_name(question.id)]
+        return row
+
+    # --- the "None of these apply" shortcut ---------------------------------------------------------
+
+    def none_apply(self, section_id: str) -> QueryDict:
+        """The submitted answers with every unanswered question of the section answered "none":
+        yes/no questions "No", zones "None", dates "Never". Answers already given are kept as they are.
+        """
+        section = next(s for s in self.sections() if s.id == section_id)
+        data = self.data.copy() if isinstance(self.data, QueryDict) else QueryDict(mutable=True)
+        for question_id in section.questions:
+            question = self.book.questions[question_id]
+            name = question_field_name(question_id)
+            if question.type == "boolean" and not data.get(name):
+                data[name] = NO
+            elif question.type == "zones" and not any(data.getlist(name)):
+                data.setlist(name, [NO_ZONE])
+            elif (
+                question.type in DATE_TYPES
+                and not self._date_given(data, question)
+                and not data.get(never_field_name(question_id))
+            ):
+                data[never_field_name(question_id)] = "on"
+        return data
+
+    def _date_given(self, data: Mapping[str, Any], question: Question) -> bool:
+        if question.type == "zone_dates":
+            return any(data.get(zone_date_field_name(question.id, z)) for z in self.book.zones)
+        return bool(data.get(question_field_name(question.id)))
+
+    # --- validation ----------------------------------------------------------------------------
+
+    def full_clean(self) -> None:
+        if self.check:
+            super().full_clean()
+        else:  # answers re-shown after a shortcut: nothing is judged until the practitioner records them
+            self._errors, self.cleaned_data = ErrorDict(), {}
+
+    def is_valid(self) -> bool:
+        return self.check and super().is_valid()
 
     # --- validation ----------------------------------------------------------------------------
 
@@ -118,6 +258,15 @@ class ConsultationForm(forms.Form):
             name = question_field_name(question.id)
             if question.type == "zones" and NO_ZONE in (cleaned.get(name) or []) and len(cleaned[name]) > 1:
                 self.add_error(name, "Tick either 'None' or the zones, not both.")
+            if question.type in DATE_TYPES and cleaned.get(never_field_name(question.id)):
+                if self._date_given(self.data, question):
+                    self.add_error(never_field_name(question.id), "Give either a date or tick 'Never', not both.")
+        # The page offers "Never" on date questions only: a tick anywhere else is not the form's.
+        date_questions = {q.id for q in self.book.questions.values() if q.type in DATE_TYPES}
+        if any(k.startswith(_NEVER_PREFIX) and k[len(_NEVER_PREFIX) :] not in date_questions for k in self.data):
+            raise forms.ValidationError(
+                "'Never' can only be ticked for a question asking when something last happened. Nothing was recorded."
+            )
         return cleaned
 
     def answers(self) -> dict[str, Any]:
@@ -125,6 +274,9 @@ class ConsultationForm(forms.Form):
         data = self.cleaned_data
         answers: dict[str, Any] = {}
         for question in self.book.questions.values():
+            if question.type in DATE_TYPES and data.get(never_field_name(question.id)):
+                answers[question.id] = None  # a confirmed "never", stored empty: how the screening reads "never"
+                continue
             if question.type == "zone_dates":
                 dates = {
                     zone: day.isoformat()

@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 
 from dermadelta.clinic.accounts.access import Actor, member_required, staff_required
 from dermadelta.clinic.audit.models import AuditAction
-from dermadelta.clinic.front.forms.consultation import ConsultationForm, PlanForm
+from dermadelta.clinic.front.forms.consultation import NONE_APPLY, ConsultationForm, PlanForm
 from dermadelta.clinic.front.views.patients import add_errors
 from dermadelta.clinic.records import actions, care
 from dermadelta.clinic.records.access import get_patient, get_record
 from dermadelta.clinic.records.choices import ConsentKind, Verdict
-from dermadelta.clinic.records.models import Consultation, TreatmentPlan
+from dermadelta.clinic.records.models import Consultation, Patient, TreatmentPlan
 from dermadelta.clinic.records.schedule import clinic_today
 from dermadelta.errors import InputError
 from dermadelta.protocol.rulebook import RuleBook, load_rulebook
@@ -45,6 +45,8 @@ def consultation_new(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
     patient = get_patient(request, actor, pk, detail="consultation form")
     book = load_rulebook()
     today = clinic_today(patient.clinic)
+    if request.method == "POST" and NONE_APPLY in request.POST:
+        return _none_apply(request, patient, book, today)
     form = ConsultationForm(request.POST if request.method == "POST" else None, book=book, patient=patient, today=today)
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,6 +67,27 @@ def consultation_new(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
         "front/consultation/consultation_form.html",
         {"patient": patient, "form": form, "book": book},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+def _none_apply(request: HttpRequest, patient: Patient, book: RuleBook, today: dt.date) -> HttpResponse:
+    """A section's "None of these apply": the form again, its unanswered questions answered "none"; nothing recorded."""
+    given = ConsultationForm(request.POST, book=book, patient=patient, today=today, check=False)
+    section = request.POST.get(NONE_APPLY, "")
+    if section in {s.id for s in given.sections()}:
+        form = ConsultationForm(
+            given.none_apply(section), book=book, patient=patient, today=today, check=False, filled=section
+        )
+        status = 200
+    else:
+        form = given
+        form.add_error(None, "That part of the questionnaire does not exist: no answer was changed.")
+        status = 400
+    return render(
+        request,
+        "front/consultation/consultation_form.html",
+        {"patient": patient, "form": form, "book": book},
+        status=status,
     )
 
 
@@ -93,7 +116,10 @@ def consultation_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResp
             "verdict_words": VERDICT_WORDS.get(Verdict(consultation.verdict), ""),
             "findings": [{**f, "until": _date_or_none(f.get("until"))} for f in screening.get("findings", [])],
             "earliest_date": _date_or_none(screening.get("earliest_date")),
-            "unanswered": [_question_text(book, q) for q in screening.get("unanswered", [])],
+            # A date confirmed "never" is stored empty, which the screening counts as unanswered: not listed.
+            "unanswered": [
+                _question_text(book, q) for q in screening.get("unanswered", []) if q not in consultation.answers
+            ],
             "answers": _answer_rows(book, consultation.answers),
             "zones": [care.zone_label(z) for z in consultation.zones],
             "can_plan": consultation.verdict != Verdict.REFER,
@@ -136,7 +162,9 @@ def _answer_rows(book: RuleBook, answers: dict[str, Any]) -> list[tuple[str, str
     order = [q for q in book.questions if q in answers] + [q for q in answers if q not in book.questions]
     for question_id in order:
         value = answers[question_id]
-        if isinstance(value, bool):
+        if value is None:
+            shown = "Never"  # a date question confirmed "never"
+        elif isinstance(value, bool):
             shown = "Yes" if value else "No"
         elif isinstance(value, list):
             shown = ", ".join(care.zone_label(z) for z in value) or "None"
