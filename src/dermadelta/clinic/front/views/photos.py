@@ -242,9 +242,10 @@ def photo_retry(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @staff_required
 def photo_hide(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """Hide a wrong upload (its uploader or a clinic admin); the patient's page lists it apart."""
+    # The record first: another clinic's photo is not found, whatever the method.
+    photo = get_record(request, actor, Photo, pk, action=None)  # the action audits the change
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    photo = get_record(request, actor, Photo, pk, action=None)  # the action audits the change
     try:
         hide_photo(photo, actor=actor, request=request)
     except actions.ActionError as error:
@@ -257,14 +258,14 @@ def photo_hide(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @staff_required
 def photo_show(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """Show a hidden photo again (clinic admins only)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     photo = Photo.with_hidden.select_related("patient__clinic").filter(pk=pk).first()
     if photo is None:
         raise Http404("no such photo")
     if not patients_of(actor).filter(pk=photo.patient_id).exists():
         refused(request, photo, patient=photo.patient)
         raise Http404("no such photo")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         show_photo(photo, actor=actor, request=request)
     except actions.ActionError as error:
