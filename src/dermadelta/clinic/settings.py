@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from csp.constants import NONE, SELF
+from whitenoise.compress import Compressor
 
 from dermadelta.clinic.env import env_bool, env_int, env_list, env_path, env_str, secret_key
 from dermadelta.clinic.infrastructure import database, photo_storage, redis_url
@@ -100,6 +101,9 @@ STORAGES = {
 }
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Source maps, most of the API docs' static bytes, are fetched only by developers' tools:
+# compressing them on every start is most of what `dermadelta start` waits for.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 
 #: The largest photo accepted, in bytes and in pixels (checked before decoding).
 MAX_PHOTO_BYTES = env_int("DERMADELTA_MAX_PHOTO_MB", 40, minimum=1) * 1024 * 1024
