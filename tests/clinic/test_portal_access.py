@@ -54,7 +54,7 @@ def test_it_invites_and_the_patient_signs_in_through_the_link(as_alice, newcomer
 
     form = Client().get(link)
     assert form.status_code == 200 and "nia.okafor" in form.content.decode()
-    assert form["Referrer-Policy"] == "no-referrer"
+    assert form["Referrer-Policy"] == "same-origin"
 
     patient_client = Client()
     done = patient_client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})

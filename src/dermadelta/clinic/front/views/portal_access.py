@@ -76,5 +76,7 @@ def portal_welcome(request: HttpRequest, secret: str) -> HttpResponse:
 def _welcome(request: HttpRequest, context: dict[str, object], *, status: int) -> HttpResponse:
     response = render(request, "front/portal/welcome.html", context, status=status)
     response["Cache-Control"] = PRIVATE
-    response["Referrer-Policy"] = "no-referrer"  # the link's secret must not leave in a Referer header
+    # The link's secret must not leave the site in a Referer header; not "no-referrer", under which
+    # the browser sends "Origin: null" with the password form and the CSRF check refuses it.
+    response["Referrer-Policy"] = "same-origin"
     return response
