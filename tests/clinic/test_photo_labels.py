@@ -64,6 +64,23 @@ def test_a_comparison_is_named_by_what_it_compares(as_alice, patient):
     assert "Baseline → session 3, front" in page and "Session 1 → session 3, front" in page
 
 
+def test_the_comparison_page_and_the_dashboard_title_a_comparison_by_its_name(as_alice, as_pat, patient):
+    third = session(patient, 3, DAY)
+    baseline, three = (
+        photo(patient, taken=_at(9, 0)),
+        photo(patient, taken=_at(11, 0, DAY + dt.timedelta(days=2)), of=third),
+    )
+    waiting = comparison(baseline, three, status=JobStatus.QUEUED)
+
+    for client in (as_alice, as_pat):
+        page = client.get(reverse("comparison", args=[waiting.pk])).content.decode()
+        assert "<h1>Baseline → session 3, front</h1>" in page
+        assert "<title>Baseline → session 3, front · " in page
+        assert "30 Nov 2026 to 2 Dec 2026 · 2 days apart" in page and "Before and after:" not in page
+    dashboard = as_alice.get(reverse("dashboard")).content.decode()
+    assert "Comparison (Baseline → session 3, front)" in dashboard
+
+
 def test_a_comparison_that_measured_nothing_is_not_listed_as_done(as_alice, as_pat, patient):
     baseline, later = photo(patient, taken=_at(9, 0)), photo(patient, taken=_at(10, 0, DAY + dt.timedelta(days=30)))
     refused = comparison(baseline, later, result=REFUSED)
