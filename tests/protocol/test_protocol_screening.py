@@ -313,3 +313,14 @@ def test_any_json_answers_either_screen_or_are_refused_with_input_error(answers:
     except InputError:
         return
     assert screen(intake).verdict in ("go", "caution", "defer", "refer")
+
+
+def test_date_questions_are_worded_for_the_form_and_the_command_line_alike():
+    """The form answers "never" with a tick and an intake file by leaving the date out: the question names neither."""
+    dated = [q for q in load_rulebook().questions.values() if q.type == "date"]
+
+    assert dated
+    for question in dated:
+        words = question.text.lower()
+        assert "empty" not in words and "tick" not in words, question.text
+        assert question.text.endswith("?"), question.text
