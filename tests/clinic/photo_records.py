@@ -12,6 +12,18 @@ from dermadelta.clinic.records.models import Comparison, Photo, TreatmentSession
 LONDON = ZoneInfo("Europe/London")
 
 
+def served_copies(*photos: Photo) -> None:
+    """Make each uploaded photo's served copy as the worker's first step does, leaving its analysis queued."""
+    from dermadelta.clinic.records import tasks
+
+    for shot in photos:
+        job = tasks._claim(Photo, shot.pk)
+        assert job is not None
+        tasks._decoded(job)
+        Photo.with_hidden.filter(pk=shot.pk).update(status=JobStatus.QUEUED, claimed_at=None, attempts=0)
+        shot.refresh_from_db()
+
+
 def session(patient: Any, number: int, on: dt.date) -> TreatmentSession:
     return TreatmentSession.objects.create(patient=patient, number=number, on=on, depths={"nose": 0.5})
 

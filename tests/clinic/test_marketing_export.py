@@ -20,6 +20,7 @@ from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import ConsentKind, View
 from dermadelta.clinic.records.marketing import MANIFEST_COLUMNS, MANIFEST_NAME, anonymous_id
 from dermadelta.clinic.records.models import Patient, Photo
+from tests.clinic.photo_records import served_copies
 
 PAGE = reverse("marketing_export")
 ZIP = reverse("marketing_zip")
@@ -45,6 +46,7 @@ def _photos(patient: Patient, by: Any, count: int, *, first_day: dt.date = dt.da
         for n in range(count)
     ]
     saved = actions.upload_photos(patient, files, view=View.FRONT, session=None, by=by).saved
+    served_copies(*saved)
     for index, photo in enumerate(saved):
         taken = dt.datetime.combine(first_day + dt.timedelta(days=30 * index), dt.time(10), tzinfo=dt.UTC)
         Photo.objects.filter(pk=photo.pk).update(taken_at=taken)

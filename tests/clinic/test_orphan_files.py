@@ -38,14 +38,14 @@ def _upload(patient, alice, *files):
 # --- a file that cannot be stored ------------------------------------------------------------------
 
 
-def test_a_photo_whose_copy_cannot_be_written_is_refused_by_name_and_leaves_nothing(
+def test_a_photo_whose_original_cannot_be_written_is_refused_by_name_and_leaves_nothing(
     monkeypatch, patient, alice, face_pair, private_media
 ):
     failing = hashlib.sha256(face_pair[1]).hexdigest()[:16]
     real_save = FileSystemStorage._save
 
     def save(storage, name, content):
-        if failing in name and "display" in name:
+        if failing in name and "original" in name:
             raise OSError(28, "No space left on device")
         return real_save(storage, name, content)
 
@@ -57,7 +57,7 @@ def test_a_photo_whose_copy_cannot_be_written_is_refused_by_name_and_leaves_noth
     assert outcome.refused == ["after.jpg: could not be stored just now; nothing of it was kept. Try this photo again."]
     assert list(Photo.objects.values_list("original_name", flat=True)) == ["before.jpg"]
     saved = outcome.saved[0]
-    assert _stored(private_media) == {saved.original.name, saved.display.name}
+    assert _stored(private_media) == {saved.original.name}  # its served copy is the worker's to make
 
 
 def test_a_photo_whose_row_cannot_be_written_leaves_no_file(monkeypatch, patient, alice, face_pair, private_media):
@@ -81,13 +81,13 @@ def test_the_sweep_removes_old_files_no_record_names_and_nothing_else(patient, a
     orphan = _write(f"{folder}/0123456789abcdef-original")  # a web worker killed before the row
     fresh = _write(f"{folder}/fedcba9876543210-original")  # an upload still in progress
     elsewhere = _write("notes/readme.txt")  # not a record's folder: not the sweep's business
-    for name in (photo.original.name, photo.display.name, orphan, elsewhere):
+    for name in (photo.original.name, orphan, elsewhere):
         _age(private_media, name, GRACE.total_seconds() + 60)
 
     removed = remove_orphan_files()
 
     assert removed == [orphan]
-    assert _stored(private_media) == {photo.original.name, photo.display.name, fresh, elsewhere}
+    assert _stored(private_media) == {photo.original.name, fresh, elsewhere}
     assert orphan_files() == []
 
 
@@ -112,7 +112,7 @@ def test_the_sweep_finds_nothing_before_anything_is_stored(private_media):
 
 def test_a_deleted_patients_photos_are_orphans_too(patient, alice, face_pair, private_media):
     photo = _upload(patient, alice, ("a.jpg", face_pair[0])).saved[0]
-    names = {photo.original.name, photo.display.name}
+    names = {photo.original.name}
     for name in names:
         _age(private_media, name, GRACE.total_seconds() + 60)
     Photo.objects.all().delete()

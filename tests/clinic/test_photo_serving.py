@@ -15,6 +15,7 @@ from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import ConsentKind, JobStatus, QualityVerdict, View
 from dermadelta.clinic.records.models import Consent, Patient, Photo
+from tests.clinic.photo_records import served_copies
 
 GPS_IFD, EXIF_IFD, BODY_SERIAL_NUMBER = 0x8825, 0x8769, 0xA431
 SERIAL = "SN-CAMERA-0042"
@@ -35,6 +36,7 @@ def _with_exif(jpeg: bytes) -> bytes:
 def _upload(patient: Patient, data: bytes, by: Any, *, view: str = View.FRONT) -> Photo:
     outcome = actions.upload_photos(patient, [("photo.jpg", data)], view=view, session=None, by=by)
     assert outcome.refused == []
+    served_copies(*outcome.saved)
     return outcome.saved[0]
 
 

@@ -19,6 +19,7 @@ from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import ConsentKind, JobStatus, View
 from dermadelta.clinic.records.models import Consent, Photo, TreatmentSession
+from dermadelta.clinic.records.tasks import analyse_photo
 
 
 def _file(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
@@ -109,7 +110,7 @@ def test_it_saves_a_real_photo_and_shows_its_analysis_status(as_alice, patient, 
     page = as_alice.get(response["Location"]).content.decode()
     assert "1 photo saved" in page
     assert f'data-poll="{reverse("photo_status", args=[photo.pk])}"' in page
-    assert reverse("photo_image", args=[photo.pk]) in page
+    assert reverse("photo_image", args=[photo.pk]) not in page  # its served copy is the worker's to make
     assert "Waiting for the worker" in page
 
 
@@ -124,7 +125,7 @@ def test_it_saves_the_good_photos_of_a_batch_and_lists_the_bad_ones(as_alice, pa
     saved = list(Photo.objects.filter(patient=patient))
     assert [p.original_name for p in saved] == ["before.jpg", "after.jpg"]
     assert {p.view for p in saved} == {View.LEFT}
-    assert len(_stored_files(private_media)) == 4  # an original and a display copy of each good photo
+    assert len(_stored_files(private_media)) == 2  # the originals; the worker makes the served copies
     page = as_alice.get(response["Location"]).content.decode()
     assert "Not saved: notes.jpg: not an image" in page
     assert "2 photos saved" in page
@@ -175,14 +176,26 @@ def test_it_refuses_a_file_that_is_not_a_usable_photo(as_alice, patient, private
     assert f"Not saved: {reason}" in page
 
 
-def test_it_refuses_a_truncated_jpeg(as_alice, patient, face_pair, private_media):
-    half = face_pair[0][: len(face_pair[0]) // 2]
+def test_a_truncated_jpeg_is_refused_by_the_worker_by_name_and_nothing_of_it_kept(
+    as_alice, patient, face_pair, private_media
+):
+    half = face_pair[0][: len(face_pair[0]) // 2]  # its header is whole: only decoding finds the cut
 
     response = _upload(as_alice, patient, [_file("cut.jpg", half)])
 
-    assert not Photo.objects.exists() and _stored_files(private_media) == []
-    page = as_alice.get(response["Location"]).content.decode()
-    assert "Not saved: cut.jpg: truncated or corrupt image data" in page
+    photo = Photo.objects.get(patient=patient)
+    assert response.status_code == 302 and photo.status == JobStatus.QUEUED
+    analyse_photo.call(photo.pk)
+
+    photo.refresh_from_db()
+    assert photo.status == JobStatus.FAILED
+    assert photo.failure.startswith("cut.jpg: truncated or corrupt image data")
+    assert photo.failure.endswith("Nothing of it was kept.")
+    assert not photo.original and not photo.display and _stored_files(private_media) == []
+    status = as_alice.get(reverse("photo_status", args=[photo.pk])).content.decode()
+    assert "Not saved" in status and "cut.jpg: truncated" in status and "Retry" not in status
+    with pytest.raises(actions.ActionError, match="could not be read and was not kept"):
+        actions.retry(photo, by=photo.uploaded_by)
 
 
 def test_it_refuses_more_files_than_one_upload_may_carry(as_alice, patient, settings, private_media):
@@ -293,14 +306,16 @@ def test_a_file_that_broke_the_decoder_is_refused_by_name_and_the_good_ones_kept
 
     response = as_alice.post(reverse("photo_upload", args=[patient.pk]), data, headers=headers)
 
-    assert [p.original_name for p in Photo.objects.filter(patient=patient)] == ["good.jpg"]
-    assert len(_stored_files(private_media)) == 2  # the good photo's original and display copy
-    refusals = [
-        "palette.png: a palette image without its colour palette",
-        "strips.tif: damaged file, or not a photo that can be read",
-    ]
+    # The palette is missing from the header: refused at the door. The strips are only read when decoding.
+    assert [p.original_name for p in Photo.objects.filter(patient=patient)] == ["good.jpg", "strips.tif"]
+    at_the_door = ["palette.png: a palette image without its colour palette"]
     if kind == "fetch":
-        assert response.status_code == 200 and response.json()["refused"] == refusals
+        assert response.status_code == 200 and response.json()["refused"] == at_the_door
     else:
         page = as_alice.get(response["Location"]).content.decode()
-        assert all(f"Not saved: {reason}" in page for reason in refusals) and "1 photo saved" in page
+        assert f"Not saved: {at_the_door[0]}" in page and "2 photos saved" in page
+    strips = Photo.objects.get(original_name="strips.tif")
+    analyse_photo.call(strips.pk)
+    strips.refresh_from_db()
+    assert strips.failure == "strips.tif: damaged file, or not a photo that can be read. Nothing of it was kept."
+    assert len(_stored_files(private_media)) == 1  # the good photo's original, still waiting for the worker

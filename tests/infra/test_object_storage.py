@@ -21,6 +21,7 @@ from django.urls import reverse
 from dermadelta.clinic.infrastructure import photo_storage
 from dermadelta.clinic.records.choices import JobStatus, View
 from dermadelta.clinic.records.models import Comparison, Photo
+from tests.clinic.photo_records import served_copies
 from tests.infra.conftest import Bucket
 
 UPLOADED_NAME = "Pat Doe before 2024.jpg"
@@ -33,7 +34,9 @@ def _upload(client: Any, patient: Any, data: bytes, committed: Any, name: str = 
             {"view": View.FRONT, "session": "", "photos": [SimpleUploadedFile(name, data, "image/jpeg")]},
         )
     assert response.status_code == 302, response.content.decode()[:500]
-    return Photo.objects.filter(patient=patient).latest("pk")
+    photo = Photo.objects.filter(patient=patient).latest("pk")
+    served_copies(photo)  # the worker's first step, made here: the tests below read the served copy
+    return photo
 
 
 def test_an_upload_stores_the_original_and_the_display_copy_in_the_bucket(

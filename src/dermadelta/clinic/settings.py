@@ -112,6 +112,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 #: How many photos one upload may carry.
 MAX_PHOTOS_PER_UPLOAD = 12
+#: The largest request an upload may be (by default, as many photos as allowed at their largest).
+MAX_UPLOAD_BYTES = (
+    env_int("DERMADELTA_MAX_UPLOAD_MB", MAX_PHOTOS_PER_UPLOAD * MAX_PHOTO_BYTES // 2**20 + 1, minimum=1) * 2**20
+)
+#: Uploaded files go straight to temporary files, counted against the limits above as they arrive.
+FILE_UPLOAD_HANDLERS = ["dermadelta.clinic.uploads.LimitedUploadHandler"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

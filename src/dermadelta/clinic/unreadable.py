@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http.multipartparser import MultiPartParserError
 
+from dermadelta.clinic.uploads import UploadTooLarge
+
 #: Said when a file's name does not fit the upload's part headers (about 1,000 bytes, Django's limit).
 LONG_FILE_NAME = "A file name is too long. Give the file a shorter name and upload it again."
 
@@ -18,6 +20,8 @@ def reason(error: BaseException) -> str:
         return "Too many files in one request."
     if isinstance(error, TooManyFieldsSent):
         return "Too many fields in one request."
+    if isinstance(error, UploadTooLarge):
+        return str(error)
     if isinstance(error, RequestDataTooBig):
         return "The request is too large."
     if isinstance(error, MultiPartParserError | SuspiciousOperation):

@@ -126,7 +126,7 @@ def install(api: NinjaAPI) -> None:
         return error_response(code, str(exc), status=exc.status_code)
 
     def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-        return error_response("too_large", "The request body is too large.")
+        return error_response("too_large", unreadable_reason(exc))
 
     def unreadable(request: HttpRequest, exc: SuspiciousOperation | MultiPartParserError) -> HttpResponse:
         return error_response("validation", unreadable_reason(exc))

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest
@@ -35,7 +36,7 @@ from dermadelta.clinic.records.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from dermadelta.clinic.records.photofiles import CheckedPhoto, check_photo, display_copy, taken_at
+from dermadelta.clinic.records.photofiles import inspect_photo, taken_at
 from dermadelta.clinic.records.schedule import clinic_today
 from dermadelta.errors import InputError
 from dermadelta.protocol.calendar import time_zone
@@ -419,17 +420,20 @@ class UploadOutcome:
 
 def upload_photos(
     patient: Patient,
-    files: Sequence[tuple[str, bytes]],
+    files: Sequence[tuple[str, bytes | File]],
     *,
     view: View | str,
     session: TreatmentSession | None,
     by: Any,
     request: HttpRequest | None = None,
 ) -> UploadOutcome:
-    """Check each file with the measurement engine's decoder; save the good ones, explain the others.
+    """Store each photo whose header is sound and queue its decoding; say why each other file is refused.
 
-    A refused file leaves nothing behind. Each saved photo is analysed by the
-    worker once the upload has committed.
+    ``files`` are (name, content) pairs: the uploaded files as the request streamed
+    them to disk, or bytes. Only headers are read here (format, declared size); the
+    worker decodes each photo, makes its served copy and checks its quality
+    (:func:`records.tasks.analyse_photo`), once the upload has committed. A refused
+    file leaves nothing behind.
     """
     require_consent(patient, ConsentKind.PHOTOGRAPHY)
     if not files:
@@ -442,16 +446,17 @@ def upload_photos(
     zone = time_zone(patient.clinic.time_zone)
     saved: list[Photo] = []
     refused: list[str] = []
-    for index, (name, data) in enumerate(files, start=1):
+    for index, (name, source) in enumerate(files, start=1):
         label = _safe_label(name) or f"photo {index}"
+        content = source if isinstance(source, File) else ContentFile(source)
         try:
-            checked = check_photo(
-                data, label=label, max_bytes=settings.MAX_PHOTO_BYTES, max_pixels=settings.MAX_PHOTO_PIXELS
+            inspected = inspect_photo(
+                content, label=label, max_bytes=settings.MAX_PHOTO_BYTES, max_pixels=settings.MAX_PHOTO_PIXELS
             )
         except InputError as error:
             refused.append(str(error))
             continue
-        taken = taken_at(checked.decoded, zone=zone)
+        taken = taken_at(inspected.camera_time, zone=zone)
         if taken is not None and taken.date() > clinic_today(patient.clinic) + MAX_FUTURE_CAPTURE:
             refused.append(
                 f"{label}: the camera dates it {taken:%d %b %Y}, after today; "
@@ -463,14 +468,15 @@ def upload_photos(
             session=session,
             view=view,
             original_name=label,
-            sha256=checked.sha256,
-            width=checked.decoded.width,
-            height=checked.decoded.height,
+            sha256=inspected.sha256,
+            width=inspected.width,  # as declared; the worker sets them upright once decoded
+            height=inspected.height,
             taken_at=taken,
+            status=JobStatus.QUEUED,
             uploaded_by=by,
         )
         try:
-            _store_photo(photo, checked, request=request, by=by)
+            _store_photo(photo, content, request=request, by=by)
         except Exception:  # noqa: BLE001 - storage or database failed for this file: say which, go on
             logger.exception("storing uploaded photo %r of patient %s failed", label, patient.pk)
             refused.append(f"{label}: could not be stored just now; nothing of it was kept. Try this photo again.")
@@ -479,17 +485,17 @@ def upload_photos(
     return UploadOutcome(saved=saved, refused=refused)
 
 
-def _store_photo(photo: Photo, checked: CheckedPhoto, *, request: HttpRequest | None, by: Any) -> None:
-    """Write the original, the display copy and the row together: on any failure, none of them is left.
+def _store_photo(photo: Photo, content: File, *, request: HttpRequest | None, by: Any) -> None:
+    """Write the original and the row together: on any failure, neither is left.
 
-    A process killed midway (a web worker past its timeout) can still leave the files
-    without their row: :mod:`records.orphans` removes those.
+    The original is moved from the upload's temporary file where the storage can
+    (a local folder), else copied from it in chunks. A process killed midway (a web
+    worker past its timeout) can still leave the file without its row:
+    :mod:`records.orphans` removes those.
     """
     with transaction.atomic():
         try:
-            photo.original.save(f"{checked.sha256[:16]}-original", ContentFile(checked.data), save=False)
-            display = ContentFile(display_copy(checked.decoded))
-            photo.display.save(f"{checked.sha256[:16]}-display.jpg", display, save=False)
+            photo.original.save(f"{photo.sha256[:16]}-original", content, save=False)
             photo.save()
             record(request, AuditAction.CREATE, photo, patient=photo.patient, user=by, detail=View(photo.view).value)
         except Exception:
@@ -546,6 +552,8 @@ def request_comparison(before: Photo, after: Photo, *, by: Any, request: HttpReq
 
 def retry(job: Photo | Comparison, *, by: Any, request: HttpRequest | None = None) -> None:
     """Queue a failed analysis or comparison again; the reason of the last failure stays until it succeeds."""
+    if isinstance(job, Photo) and not job.original:
+        raise ActionError("This photo could not be read and was not kept: upload it again.")
     with transaction.atomic():
         updated = type(job).objects.filter(pk=job.pk, status=JobStatus.FAILED).update(status=JobStatus.QUEUED)
         if not updated:

@@ -1,10 +1,11 @@
-"""Checking an uploaded photo and making the copy that browsers get.
+"""Checking an uploaded photo at the door and making the copy that browsers get.
 
-The upload is decoded by the measurement engine's own decoder (type sniffed from
-the content, pixel limit checked before decoding), so a file the worker cannot
-read is refused at the door. The served copy is re-encoded from the decoded
-pixels: it carries no EXIF at all (no GPS position, no camera or lens serial
-numbers), and its orientation is already applied.
+The request only reads each file's header (Pillow's lazy open: format and declared
+size, no pixel decoded), so a file that is not a photo, or that declares more pixels
+than allowed, is refused before anything is decoded or stored; the worker then
+decodes the photo with the measurement engine's own decoder. The served copy is
+re-encoded from the decoded pixels: it carries no EXIF at all (no GPS position, no
+camera or lens serial numbers), and its orientation is already applied.
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import struct
+import warnings
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.core.files import File
+from PIL import Image, UnidentifiedImageError
 
 from dermadelta.errors import InputError
-from dermadelta.imaging.decode import Decoded, decode
+from dermadelta.imaging.decode import MIN_SIDE_PX, SUPPORTED_FORMATS, Decoded
+from dermadelta.imaging.decode import _register_heif as register_heif
 
 #: Longest side of the served copy: sharp on a large screen, light on a phone.
 DISPLAY_MAX_SIDE_PX = 2048
@@ -27,24 +33,85 @@ DISPLAY_JPEG_QUALITY = 90
 
 
 @dataclass(frozen=True)
-class CheckedPhoto:
-    data: bytes
-    decoded: Decoded
+class InspectedPhoto:
+    """What a photo's header says, and the digest of its bytes: enough to store it and queue its decoding."""
+
+    format: str
+    width: int
+    height: int
     sha256: str
+    camera_time: str | None  # EXIF DateTime as the camera wrote it, if it did
 
 
-def check_photo(data: bytes, *, label: str, max_bytes: int, max_pixels: int) -> CheckedPhoto:
-    """Decode ``data`` or raise :class:`InputError` with a reason a practitioner can act on."""
-    if len(data) > max_bytes:
-        raise InputError(f"{label}: {len(data) / 1e6:.1f} MB is larger than the {max_bytes / 1e6:.0f} MB limit")
-    decoded = decode(data, max_pixels=max_pixels, name=label)
-    return CheckedPhoto(data=data, decoded=decoded, sha256=hashlib.sha256(data).hexdigest())
+def inspect_photo(upload: File, *, label: str, max_bytes: int, max_pixels: int) -> InspectedPhoto:
+    """Read ``upload``'s header (no pixel decoded) or raise :class:`InputError` with a reason a person can act on.
+
+    The same refusals, in the same words, as the decoder's own checks before it
+    decodes: empty, too large, not an image, an unsupported format, more pixels than
+    ``max_pixels``, a palette image without its palette, too small to measure. The
+    file is read in chunks (for the digest) and left at its start.
+    """
+    size = upload.size or 0
+    if size > max_bytes:
+        raise InputError(f"{label}: {size / 1e6:.1f} MB is larger than the {max_bytes / 1e6:.0f} MB limit")
+    if size == 0:
+        raise InputError(f"{label}: empty file")
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    register_heif()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                image = Image.open(upload)  # lazy: reads the header only; leaves ``upload`` open
+            except UnidentifiedImageError:
+                raise InputError(f"{label}: not an image (or an unsupported format)") from None
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise InputError(f"{label}: image claims too many pixels (limit {max_pixels})") from None
+            except (OSError, ValueError, SyntaxError, struct.error) as error:
+                raise InputError(f"{label}: unreadable image ({error})") from None
+        fmt = (image.format or "").upper()
+        width, height = image.size
+        if fmt not in SUPPORTED_FORMATS:
+            raise InputError(f"{label}: {fmt or 'unknown'} images are not supported")
+        if width < 1 or height < 1:
+            raise InputError(f"{label}: the file declares an image of {width}x{height} pixels")
+        if width * height > max_pixels:
+            raise InputError(f"{label}: {width}x{height} is more than the {max_pixels} pixel limit")
+        if image.mode == "P" and image.palette is None:
+            raise InputError(f"{label}: a palette image without its colour palette")
+        if min(width, height) < MIN_SIDE_PX:  # turning it upright changes no side's length
+            raise InputError(
+                f"{label}: {width}x{height} is too small to measure skin "
+                f"(shorter side must be at least {MIN_SIDE_PX} px)"
+            )
+        camera_time = _camera_time(image, fmt)
+    finally:
+        upload.seek(0)
+    return InspectedPhoto(format=fmt, width=width, height=height, sha256=digest.hexdigest(), camera_time=camera_time)
+
+
+def _camera_time(image: Image.Image, fmt: str) -> str | None:
+    """The EXIF DateTime from the header alone (a PNG's ``getexif`` would decode its pixels: its chunk only)."""
+    try:
+        if fmt == "PNG":
+            exif = Image.Exif()
+            raw = image.info.get("exif")
+            if isinstance(raw, bytes):
+                exif.load(raw)
+        else:
+            exif = image.getexif()
+        value = exif.get(0x0132)
+    except Exception:  # noqa: BLE001 - a damaged EXIF block is no date; the decoder judges the file itself
+        return None
+    return value.strip().strip("\x00")[:64] if isinstance(value, str) and value.strip() else None
 
 
 def display_copy(decoded: Decoded, *, max_side_px: int = DISPLAY_MAX_SIDE_PX) -> bytes:
     """An sRGB JPEG of the photo, upright, at most ``max_side_px`` on its longest side, with no metadata."""
-    from PIL import Image
-
     pixels = np.round(np.clip(decoded.rgb, 0, 1) * 255).astype(np.uint8)
     image = Image.fromarray(pixels)
     image.thumbnail((max_side_px, max_side_px), Image.Resampling.LANCZOS)
@@ -53,13 +120,12 @@ def display_copy(decoded: Decoded, *, max_side_px: int = DISPLAY_MAX_SIDE_PX) ->
     return buffer.getvalue()
 
 
-def taken_at(decoded: Decoded, *, zone: ZoneInfo) -> dt.datetime | None:
+def taken_at(camera_time: str | None, *, zone: ZoneInfo) -> dt.datetime | None:
     """When the camera says the photo was taken (EXIF local time, read in the clinic's zone), if it says so."""
-    raw = decoded.metadata.get("datetime")
-    if not isinstance(raw, str):
+    if camera_time is None:
         return None
     try:
-        naive = dt.datetime.strptime(raw.strip(), "%Y:%m:%d %H:%M:%S")
+        naive = dt.datetime.strptime(camera_time.strip(), "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None  # cameras write all sorts; an unreadable date is no date
     return naive.replace(tzinfo=zone)
@@ -90,4 +156,4 @@ def without_camera(result: dict[str, Any] | None) -> dict[str, Any] | None:
     return shared
 
 
-__all__ = ["CheckedPhoto", "InputError", "check_photo", "display_copy", "taken_at", "without_camera"]
+__all__ = ["InputError", "InspectedPhoto", "display_copy", "inspect_photo", "taken_at", "without_camera"]

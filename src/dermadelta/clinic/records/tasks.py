@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -34,7 +35,9 @@ from django_tasks.base import Task
 
 from dermadelta.clinic.records.choices import JobStatus
 from dermadelta.clinic.records.models import Comparison, Photo
+from dermadelta.clinic.records.photofiles import display_copy
 from dermadelta.errors import InputError
+from dermadelta.imaging.decode import Decoded
 
 log = logging.getLogger(__name__)
 J = TypeVar("J", Photo, Comparison)
@@ -217,20 +220,63 @@ def _read(photo: Photo) -> bytes:
 
 @task()
 def analyse_photo(photo_id: int) -> None:
-    """Run the measurement engine on one photo: quality gate, then per-zone metrics."""
-    from dermadelta.imaging.decode import decode
+    """Decode one uploaded photo (its served copy made the first time), then the quality gate and per-zone metrics."""
     from dermadelta.imaging.pipeline import analyze
 
     finished = False
     with running_job(Photo, photo_id) as photo:
         if photo is None:
             return
-        analysis = analyze(decode(_read(photo), name=_source_label(photo)))
+        analysis = analyze(_decoded(photo))
         finished = finish(
             photo, analysis=analysis.to_dict(), quality=analysis.quality.verdict, analysed_at=timezone.now()
         )
     if finished and photo is not None and photo.usable:
         _compare_with_baseline(photo)
+
+
+def _decoded(photo: Photo) -> Decoded:
+    """The photo's pixels; the first time, also its served copy, its upright size and its camera date.
+
+    The upload only read the file's header: a file the decoder refuses (damaged pixel
+    data, grayscale) is refused here, by the file's name, and nothing of it is kept
+    (its stored files go; the row says why).
+    """
+    from dermadelta.imaging.decode import decode
+
+    label = _source_label(photo)
+    if photo.display:
+        return decode(_read(photo), name=label)  # prepared on an earlier attempt
+    try:
+        decoded = decode(_read(photo), name=label)
+        _prepare(photo, decoded)
+    except InputError as error:
+        _discard(photo)
+        reason = str(error).removeprefix(f"{label}: ")
+        raise InputError(f"{photo.original_name or 'This photo'}: {reason}. Nothing of it was kept.") from None
+    return decoded
+
+
+def _prepare(photo: Photo, decoded: Decoded) -> None:
+    """Store the served copy (no EXIF) and record the photo's upright size, or store nothing."""
+    photo.display.save(f"{photo.sha256[:16]}-display.jpg", ContentFile(display_copy(decoded)), save=False)
+    height, width = decoded.rgb.shape[:2]
+    try:
+        kept = _holding(photo).update(display=photo.display.name, width=width, height=height)
+    except Exception:
+        photo.display.delete(save=False)
+        raise
+    if not kept:
+        photo.display.delete(save=False)  # taken over meanwhile: the run that holds the job makes its own
+
+
+def _discard(photo: Photo) -> None:
+    """Remove a refused photo's stored files, the row keeping only the refusal (while this run holds the job)."""
+    names = [stored.name for stored in (photo.original, photo.display) if stored and stored.name]
+    storage = photo.original.storage
+    if _holding(photo).update(original="", display=""):
+        for name in names:
+            storage.delete(name)
 
 
 def _compare_with_baseline(photo: Photo) -> None:

@@ -41,7 +41,7 @@ def upload_photos(
         session = patient.sessions.filter(pk=tags.session_id).first()
         if session is None:
             raise ApiError("not_found", "No such session for this patient.")
-    files = [(upload.name or "", upload.read()) for upload in photos]
+    files = [(upload.name or "", upload) for upload in photos]  # streamed to disk, not read here
     outcome = actions.upload_photos(patient, files, view=tags.view, session=session, by=request.user, request=request)
     if not outcome.saved:
         details = [{"field": "photos", "message": reason} for reason in outcome.refused]

@@ -23,10 +23,12 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not isinstance(exception, _BODY_ERRORS):
         return defaults.bad_request(request, exception)
     message = reason(exception)
+    too_large = isinstance(exception, RequestDataTooBig)
+    status = 413 if too_large else 400
     if request.path.startswith("/api/"):
         from dermadelta.clinic.api.errors import error_response
 
-        return error_response("validation", message)
+        return error_response("too_large" if too_large else "validation", message)
     if "application/json" in request.headers.get("Accept", ""):
-        return JsonResponse({"saved": [], "refused": [], "errors": [message]}, status=400)
-    return render(request, "400.html", {"reason": message}, status=400)
+        return JsonResponse({"saved": [], "refused": [], "errors": [message]}, status=status)
+    return render(request, "400.html", {"reason": message}, status=status)

@@ -109,7 +109,7 @@ def photo_upload(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         return _upload_page(request, actor, patient, form)
     form = PhotoUploadForm(request.POST, request.FILES, patient=patient)
     if form.is_valid():
-        files = [(upload.name or "", upload.read()) for upload in form.cleaned_data["photos"]]
+        files = [(upload.name or "", upload) for upload in form.cleaned_data["photos"]]  # on disk, not read
         try:
             outcome = actions.upload_photos(
                 patient,
