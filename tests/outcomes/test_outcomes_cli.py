@@ -123,6 +123,41 @@ def test_progress_judges_each_metric_and_plots(capsys, plan: Path, tmp_path: Pat
     assert png.stat().st_size > 1000
 
 
+def _texture(tmp_path: Path) -> Path:
+    measurements = tmp_path / "texture.json"
+    measurements.write_text(
+        json.dumps({"measurements": [{"metric": "texture", "day": 120, "before": 1.0, "delta": -0.3, "mdc": 0.02}]})
+    )
+    return measurements
+
+
+def test_progress_plots_the_clinic_chart_or_the_patients(capsys, plan: Path, tmp_path: Path) -> None:
+    """SVG keeps each text as a comment beside its drawn outline: the titles tell the two versions apart."""
+    charts = {audience: tmp_path / f"{audience}.svg" for audience in ("default", "clinic", "patient")}
+    for audience, path in charts.items():
+        chosen = [] if audience == "default" else ["--for", audience]
+        status, _, _ = run(
+            capsys, "progress", str(_texture(tmp_path)), "--plan", str(plan), "--plot", str(path), *chosen
+        )
+        assert status == 0
+
+    drawn = {audience: path.read_text() for audience, path in charts.items()}
+    assert "Your progress so far" in drawn["patient"] and "against the range" not in drawn["patient"]
+    assert "behind" not in drawn["patient"] and "ahead" not in drawn["patient"]
+    for clinic in (drawn["clinic"], drawn["default"]):
+        assert "against the range the plan leads us to expect" in clinic and "Your progress so far" not in clinic
+
+
+def test_progress_for_a_patient_needs_a_plot_and_knows_its_audiences(capsys, plan: Path, tmp_path: Path) -> None:
+    status, out, err = run(capsys, "progress", str(_texture(tmp_path)), "--plan", str(plan), "--for", "patient")
+    assert status == 2 and "give --plot FILE too" in err and err.count("\n") == 1 and not out
+
+    with pytest.raises(SystemExit) as refused:
+        run(capsys, "progress", str(_texture(tmp_path)), "--plan", str(plan), "--plot", "p.svg", "--for", "family")
+    assert refused.value.code == 2 and "invalid choice: 'family'" in capsys.readouterr().err
+    assert not (tmp_path / "p.svg").exists()
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -10,6 +10,7 @@ from typing import Any
 
 from dermadelta.commands.protocol import add_depth_option, depths_by_zone, read_json
 from dermadelta.errors import InputError
+from dermadelta.reports.progress_words import AUDIENCES
 
 REPORT_MONTHS = (1, 2, 3, 6, 9)
 
@@ -42,6 +43,13 @@ def register(subparsers: Any) -> None:
     _patient_options(progress)
     progress.add_argument("--json", action="store_true")
     progress.add_argument("--plot", help="write the progress chart as PNG or SVG")
+    progress.add_argument(
+        "--for",
+        dest="audience",
+        choices=AUDIENCES,
+        help="whose chart --plot draws: clinic (each status against the expected range; the default) "
+        "or patient (plain, encouraging words, no verdicts)",
+    )
     progress.set_defaults(handler=run_progress)
 
 
@@ -177,6 +185,8 @@ def run_progress(args: argparse.Namespace) -> int:
     from dermadelta.outcomes.courses import courses_by_response, courses_from_plan_dict
     from dermadelta.outcomes.progress import progress
 
+    if args.audience and not args.plot:
+        raise InputError("--for chooses whose chart is drawn: give --plot FILE too")
     plan_data = read_json(args.plan)
     if not isinstance(plan_data, dict):
         raise InputError(f"{args.plan} is not a dermadelta plan (a JSON object)")
@@ -191,7 +201,14 @@ def run_progress(args: argparse.Namespace) -> int:
         from dermadelta.reports.charts_outcomes import progress_figure
 
         baselines = {m.metric: m.before for m in measurements}
-        progress_figure(result, args.plot, courses=by_response, baselines=baselines, patient=patient)
+        progress_figure(
+            result,
+            args.plot,
+            courses=by_response,
+            baselines=baselines,
+            patient=patient,
+            audience=args.audience or "clinic",
+        )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
