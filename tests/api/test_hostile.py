@@ -157,10 +157,21 @@ def test_a_file_that_is_not_an_image_is_refused_with_its_reason(api_alice, patie
     assert error["message"] == "No photo was saved." and "report.pdf" in error["details"][0]["message"]
 
 
-def test_a_truncated_jpeg_is_refused(api_alice, patient, face_pair, nothing_written):
+def test_a_truncated_jpeg_is_refused_by_the_worker_by_name_keeping_nothing(
+    api_alice, patient, face_pair, private_media
+):
+    from dermadelta.clinic.records.tasks import analyse_photo
+
     files = [SimpleUploadedFile("cut.jpg", face_pair[0][: len(face_pair[0]) // 2], "image/jpeg")]
-    error = error_of(upload(api_alice, patient, files), 400, "validation")
-    assert "cut.jpg" in error["details"][0]["message"]
+    response = upload(api_alice, patient, files)  # its header is whole: only decoding finds the cut
+    assert response.status_code == 201
+    photo_id = response.json()["saved"][0]["id"]
+
+    analyse_photo.call(photo_id)
+
+    detail = api_alice.get(f"{BASE}/photos/{photo_id}").json()
+    assert detail["status"] == "failed" and detail["failure"].startswith("cut.jpg: truncated")
+    assert not any(p.is_file() for p in private_media.rglob("*"))
 
 
 def test_too_many_files_are_refused_at_once(api_alice, patient, face_pair, settings, nothing_written):
