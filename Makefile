@@ -41,6 +41,7 @@ bench: install
 	$(PY) -m dermadelta.batch_benchmark --photos 24 --json $(OUT)/bench/batch.json
 	$(PY) -m dermadelta.clinic.api_fuzz --json $(OUT)/bench/api-fuzz.json
 	$(PY) -m dermadelta.decode_fuzz --inputs 10000 --json $(OUT)/bench/decode-fuzz.json
+	$(PY) -m dermadelta.clinic.uploadbench --json $(OUT)/bench/upload-48mp.json
 	$(PY) -m dermadelta.clinic.benchreport $(OUT)/bench docs/PERFORMANCE.md
 
 screenshots: install

@@ -114,3 +114,27 @@ def test_it_reports_the_decoder_fuzz_with_its_failures_and_memory_budget(tmp_pat
     assert "1 escapes (any other error), 0 crashes and 0 hangs" in section
     assert "Peak memory 890 MB above the process's own 210 MB, within the decoder's budget of 1437 MB" in section
     assert "no failure" not in section
+
+
+def test_it_reports_the_large_upload_with_its_memory_and_every_file_named(tmp_path):
+    figures = {
+        "photos": 12,
+        "width": 8000,
+        "height": 6000,
+        "request_mb": 106.9,
+        "status": 200,
+        "seconds": 1.7,
+        "saved": [f"IMG_{n:04d}.jpg" for n in range(1, 12)],
+        "refused": ["IMG_0012.jpg: 41.2 MB is larger than the 42 MB limit"],
+        "errors": [],
+        "web_workers": 2,
+        "worker_peak_rss_mb_before": 149.5,
+        "worker_peak_rss_mb": 153.8,
+    }
+    (tmp_path / "upload-48mp.json").write_text(json.dumps(figures))
+
+    section = benchreport.write(tmp_path, tmp_path / "PERFORMANCE.md")
+
+    assert "posts 12 generated 8000 x 6000 JPEGs (107 MB in one request)" in section
+    assert "answered 200 in 1.7 s, 11 saved and 1 refused, every one saved or refused by name" in section
+    assert "peak resident memory (VmHWM) was 154 MB after the upload, 150 MB before it" in section

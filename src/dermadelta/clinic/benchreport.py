@@ -94,6 +94,27 @@ def decode_fuzz_lines(figures: dict[str, Any]) -> list[str]:
     ]
 
 
+def upload_lines(figures: dict[str, Any]) -> list[str]:
+    accounted = len(figures["saved"]) + len(figures["refused"])
+    named = (
+        "every one saved or refused by name"
+        if accounted == figures["photos"]
+        else (f"only {accounted} of them saved or refused by name")
+    )
+    return [
+        "## One upload of large phone photos",
+        "",
+        f"`python -m dermadelta.clinic.uploadbench` posts {figures['photos']} generated "
+        f"{figures['width']} x {figures['height']} JPEGs ({figures['request_mb']:.0f} MB in one request) to the upload "
+        f"page of `dermadelta serve`, as its upload script does: answered {figures['status']} in "
+        f"{figures['seconds']:.1f} s, {len(figures['saved'])} saved and {len(figures['refused'])} refused, {named}. "
+        f"The web workers' peak resident memory (VmHWM) was {figures['worker_peak_rss_mb']:.0f} MB after the upload, "
+        f"{figures['worker_peak_rss_mb_before']:.0f} MB before it: each file is streamed to disk and only its header "
+        "read in the request; the worker decodes it.",
+        "",
+    ]
+
+
 def section(folder: Path) -> str:
     runs = [json.loads(path.read_text()) for path in sorted(folder.glob("load-*.json"))]
     lines = [MARKER, "", "## The clinic application under load", ""]
@@ -103,8 +124,9 @@ def section(folder: Path) -> str:
             f"`wrk` on loopback from a second process: one thread, {first['connections']} connections, "
             f"{first['seconds']} s per page, against `dermadelta serve` (gunicorn, two processes) with one "
             "worker running beside it, signed in as the demo practitioner of a freshly seeded demo clinic. "
-            "The upload posts one 3.6 MP face JPEG (1693 x 2111, 342 KB) per request; each one is decoded and "
-            "checked in the request and queued for the worker, which analyses them meanwhile on the same two cores. "
+            "The upload posts one 3.6 MP face JPEG (1693 x 2111, 342 KB) per request; each one's header is checked "
+            "in the request, and it is stored and queued for the worker, which decodes and analyses them meanwhile "
+            "on the same two cores. "
             "Errors count socket errors and HTTP statuses of 400 and above.",
             "",
             *load_table(runs),
@@ -121,6 +143,9 @@ def section(folder: Path) -> str:
     decoder = folder / "decode-fuzz.json"
     if decoder.exists():
         lines += decode_fuzz_lines(json.loads(decoder.read_text()))
+    upload = folder / "upload-48mp.json"
+    if upload.exists():
+        lines += upload_lines(json.loads(upload.read_text()))
     return "\n".join(lines)
 
 
