@@ -26,7 +26,6 @@ PAGE = reverse("marketing_export")
 ZIP = reverse("marketing_zip")
 
 
-
 def camera_jpeg(colour: tuple[int, int, int]) -> bytes:
     """A small JPEG as a camera writes it: make, owner's name and a GPS position in its EXIF."""
     image = Image.new("RGB", (320, 240), colour)
