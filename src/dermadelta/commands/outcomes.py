@@ -212,10 +212,12 @@ def run_progress(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
+    from dermadelta.reports.comparison_report import METRIC_LABELS
+
     for metric, verdict in result.latest.items():
         print(
-            f"{metric:13} day {verdict.day:5.0f}  {verdict.status.replace('_', ' '):8}  "
-            f"change {verdict.measured:+.3g} (MDC {verdict.mdc:.3g}), expected "
+            f"{METRIC_LABELS.get(metric, metric)}, day {verdict.day:.0f}: {verdict.status.replace('_', ' ')}; "
+            f"change {verdict.measured:+.3g} (smallest detectable {verdict.mdc:.3g}), expected "
             f"{verdict.expected_low:+.3g} to {verdict.expected_high:+.3g}: {verdict.reason}"
         )
     return 0

@@ -252,9 +252,10 @@ def judge(
     if m.metric == "tone_ita":
         status = "behind" if m.delta < -m.mdc else "on_track"
         reason = (
-            "skin darker than at baseline by more than the MDC: check for post-inflammatory hyperpigmentation"
+            "skin darker than at baseline by more than the smallest detectable change: check for post-inflammatory "
+            "hyperpigmentation"
             if status == "behind"
-            else "no darkening beyond the MDC (ITA has no calibrated expected size)"
+            else "no darkening beyond the smallest detectable change (no expected size is known for skin tone)"
         )
         return Verdict(m.metric, m.day, status, m.delta, 0.0, 0.0, m.mdc, response, reason)
     if m.delta < low - m.mdc:
@@ -279,14 +280,15 @@ def judge(
 
 _REASONS = {
     True: {
-        "ahead": "improved more than the expected band, beyond the MDC",
-        "behind": "improved less than the expected band, beyond the MDC",
-        "on_track": "within the expected band, allowing for the MDC",
+        "ahead": "improved more than the expected range, beyond the smallest detectable change",
+        "behind": "improved less than the expected range, beyond the smallest detectable change",
+        "on_track": "within the expected range, allowing for the smallest detectable change",
     },
     False: {
-        "ahead": "better than at baseline beyond the MDC, though no change was expected",
-        "behind": "worse than at baseline beyond the MDC, where no change was expected (after the expected redness)",
-        "on_track": "no change expected and none beyond the MDC",
+        "ahead": "better than at baseline beyond the smallest detectable change, though no change was expected",
+        "behind": "worse than at baseline beyond the smallest detectable change, where no change was expected "
+        "(after the expected redness)",
+        "on_track": "no change expected and none beyond the smallest detectable change",
     },
 }
 
