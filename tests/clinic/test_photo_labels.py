@@ -145,3 +145,16 @@ def test_polling_for_a_baseline_comparison_that_never_came_stops(as_alice, patie
     fragment = as_alice.get(reverse("photo_status", args=[later.pk])).content.decode()
 
     assert "data-poll" not in fragment
+
+
+def test_the_compare_choices_give_a_day_once(patient):
+    from dermadelta.clinic.front.forms.results import PhotoChoiceField
+
+    field = PhotoChoiceField(queryset=Photo.objects.all())
+    consultation = photo(patient, taken=_at(9, 30))
+    of_session = photo(patient, taken=_at(14, 5), of=session(patient, 2, DAY))
+
+    with timezone.override(LONDON):
+        names = [field.label_from_instance(p) for p in (consultation, of_session)]
+    assert names[0].count("30 Nov 2026") == 1  # a consultation's photo is named by its day already
+    assert names[1].startswith("Session 2 · front · 14:05, 30 Nov 2026")

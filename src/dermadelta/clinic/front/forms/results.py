@@ -13,7 +13,9 @@ from dermadelta.clinic.records.models import Patient, Photo
 class PhotoChoiceField(forms.ModelChoiceField[Photo]):
     def label_from_instance(self, obj: Photo) -> str:
         verdict = obj.get_quality_display() if obj.quality else obj.get_status_display()
-        return f"{obj.label}, {obj.day:%d %b %Y} ({verdict})"
+        # A session's photo is named by its number: its day helps choose. A consultation's is named by its day already.
+        day = f", {obj.day:%d %b %Y}" if obj.session_id else ""
+        return f"{obj.label}{day} ({verdict})"
 
 
 class ComparisonForm(forms.Form):
