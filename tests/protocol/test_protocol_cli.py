@@ -61,6 +61,26 @@ def test_screen_takes_the_consultation_date_from_on_and_never_assumes_today(caps
         assert status == 0 and json.loads(out)["earliest_date"] == "2027-03-15"
 
 
+def test_rest_are_no_answers_what_the_file_leaves_out_and_keeps_what_it_says(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "healthy.json"
+    answers = {"age": 34, "fitzpatrick": "II", "sun_exposure": "low"}
+    path.write_text(json.dumps({"date": "2027-01-10", "zones": ["left_cheek"], "answers": answers}))
+    status, out, _ = run(capsys, "screen", str(path))
+    assert status == 0 and out.startswith("Suitable with caution") and "not answered" in out
+    status, out, _ = run(capsys, "screen", str(path), "--rest-are-no")
+    assert status == 0 and out.startswith("Suitable ") and "caution" not in out and "not answered" not in out
+    # An answer the file gives is kept: a yes still counts.
+    path.write_text(
+        json.dumps({"date": "2027-01-10", "zones": ["left_cheek"], "answers": {**answers, "keloid_history": True}})
+    )
+    status, out, _ = run(capsys, "screen", str(path), "--rest-are-no", "--json")
+    assert status == 0 and json.loads(out)["verdict"] == "refer"
+    # Choices and numbers are never guessed.
+    path.write_text(json.dumps({"date": "2027-01-10", "zones": ["left_cheek"], "answers": {}}))
+    status, out, _ = run(capsys, "screen", str(path), "--rest-are-no", "--json")
+    assert {"age", "fitzpatrick", "sun_exposure"} <= set(json.loads(out)["unanswered"])
+
+
 def test_plan_notes_a_zone_whose_cap_keeps_a_concern_below_its_range(capsys) -> None:
     status, out, _ = run(capsys, "plan", "--concern", "wrinkles", "--start", "2027-01-11")
     assert status == 0

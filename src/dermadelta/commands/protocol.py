@@ -80,6 +80,12 @@ def _zones_date_rules(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--zones", help="zones to treat, comma-separated (overrides the file)")
     # --date is the older name of --on.
     parser.add_argument("--on", "--date", dest="on", metavar="DATE", help="consultation date YYYY-MM-DD")
+    parser.add_argument(
+        "--rest-are-no",
+        action="store_true",
+        help="answer 'no' (or 'none', 'never') to every yes/no, zone and date question the file leaves out; "
+        "you confirm that you asked",
+    )
     parser.add_argument("--rules", action="append", default=[], help="rules file overriding a default")
 
 
@@ -109,11 +115,19 @@ def _load_intake(args: argparse.Namespace, path: str) -> Any:
     data = read_json(path)
     if on is None and isinstance(data, dict) and "date" not in data:
         raise InputError(f'{path} has no consultation date: give --on YYYY-MM-DD or a "date" in the file')
+    if args.rest_are_no and isinstance(data, dict) and isinstance(data.get("answers", {}), dict):
+        data = {**data, "answers": {**_no_to_the_rest(book), **data.get("answers", {})}}
     return parse_intake(data, rules=book, on=on, zones=zones), book
 
 
+def _no_to_the_rest(book: Any) -> dict[str, Any]:
+    """'No' to every yes/no question, 'none' to every zone list; dates are left out, which means never."""
+    plain = {"boolean": False, "zones": []}
+    return {q.id: plain[q.type] for q in book.questions.values() if q.type in plain}
+
+
 def run_screen(args: Any) -> int:
-    from dermadelta.protocol.screening import VERDICT_LABELS, screen
+    from dermadelta.protocol.screening import EMPTY_MEANS_NEVER, VERDICT_LABELS, screen
 
     intake, book = _load_intake(args, args.intake)
     result = screen(intake, rules=book)
@@ -127,8 +141,14 @@ def run_screen(args: Any) -> int:
         date = f" [until {finding.until.isoformat()}]" if finding.until else ""
         print(f"  {VERDICT_LABELS[finding.outcome]}: {finding.reason}{date}")
         print(f"      source: {finding.source}")
-    if result.unanswered:
-        questions = "; ".join(book.questions[q].text if q in book.questions else q for q in result.unanswered)
+    # With --rest-are-no the practitioner confirmed that a date left out means never.
+    open_questions = [
+        q
+        for q in result.unanswered
+        if not (args.rest_are_no and q in book.questions and book.questions[q].type in EMPTY_MEANS_NEVER)
+    ]
+    if open_questions:
+        questions = "; ".join(book.questions[q].text if q in book.questions else q for q in open_questions)
         print(f"  not answered: {questions}")
     return 0
 

@@ -25,7 +25,7 @@ VERDICT_LABELS: Mapping[str, str] = {
 }
 
 #: Question types whose empty answer means "never" (no last date to report).
-_EMPTY_MEANS_NEVER = frozenset({"date", "zone_dates"})
+EMPTY_MEANS_NEVER = frozenset({"date", "zone_dates"})
 
 #: A parsed answer: bool, int, str (a choice), date, zones, or zone -> date.
 Answer = bool | int | str | dt.date | tuple[str, ...] | Mapping[str, dt.date]
@@ -127,7 +127,7 @@ def screen(intake: Intake, *, rules: RuleBook | None = None) -> Screening:
     asked_by_rules = {rule.question for rule in book.rules.values()}
     # Date questions are left empty for "never"; any other unanswered contraindication
     # question is unknown, not a "no": never a plain go.
-    must_answer = {q for q in asked_by_rules if book.questions[q].type not in _EMPTY_MEANS_NEVER}
+    must_answer = {q for q in asked_by_rules if book.questions[q].type not in EMPTY_MEANS_NEVER}
     if missing := sorted(must_answer & set(unanswered)):
         findings.append(
             Finding(
