@@ -776,7 +776,7 @@ def _natural_lines(natural: list[dict[str, Any]], table: RepeatabilityTable) -> 
         "change between them; what did is named. A change of expression is a real change of the skin's",
         "surface (lines and folds move), so those pairs are shown apart from the pure re-captures.",
         "",
-        "| before | after | what differs | verdicts reporting a change | which |",
+        "| before | after | what differs | verdicts reporting a change | zones reporting a change, by metric |",
         "|---|---|---|---|---|",
     ]
     for record in natural:
@@ -786,16 +786,12 @@ def _natural_lines(natural: list[dict[str, Any]], table: RepeatabilityTable) -> 
             continue
         changed, total = false_change_rate([record], table)
         toned = _table_for(record, table)
-        which = sorted(
-            f"{metric} ({zone})"
-            for zone in ZONE_NAMES
+        zones_changed = {
+            metric: sum(_verdict(record, toned, zone, metric) in ("increased", "decreased") for zone in ZONE_NAMES)
             for metric in METRIC_NAMES
-            if _verdict(record, toned, zone, metric) in ("increased", "decreased")
-        )
-        lines.append(
-            f"| {first} | {second} | {_what_differs(first, second)} | {_percent(changed, total)} | "
-            f"{', '.join(which) or '-'} |"
-        )
+        }
+        which = ", ".join(f"{metric} {count}" for metric, count in zones_changed.items() if count) or "-"
+        lines.append(f"| {first} | {second} | {_what_differs(first, second)} | {_percent(changed, total)} | {which} |")
     return lines
 
 
