@@ -110,7 +110,11 @@ def test_a_killed_worker_is_started_again_while_the_web_answers_and_sigterm_stop
     def workers() -> list[int]:
         return [int(pid) for pid in WORKER_STARTED.findall(log())]
 
-    wait_until(lambda: _status(url) == "200" and len(workers()) == 1, "the clinic to answer", deadline_s=240)
+    # Supervised from the line that says it runs: a child dying before that is a failed start.
+    def running() -> bool:
+        return "dermadelta is running at" in log() and _status(url) == "200" and len(workers()) == 1
+
+    wait_until(running, "the clinic to answer", deadline_s=240)
     victim = workers()[0]
     assert victim in _descendants(start.pid)
 
