@@ -27,7 +27,8 @@ def test_analyze_prints_json_with_every_zone(photo, capsys):
 def test_analyze_prints_a_table_for_people(photo, capsys):
     assert main(["analyze", str(photo)]) == 0
     out = capsys.readouterr().out
-    assert "forehead" in out and "redness" in out
+    assert "Forehead: Redness " in out and "Lines and wrinkles" in out
+    assert "tone_ita" not in out and "left_cheek" not in out  # names, not codes
 
 
 def test_a_photo_without_a_face_exits_2_with_one_line_and_a_reject_in_json(tmp_path, no_face_jpeg, capsys):

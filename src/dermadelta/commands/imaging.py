@@ -115,14 +115,18 @@ def _check_report_path(report: str | None) -> None:
 
 
 def _table(values: dict[str, dict[str, float | None]]) -> str:
+    """One line per zone, each measure by the name and in the unit the results table uses."""
     from dermadelta.imaging.metrics import METRIC_NAMES
+    from dermadelta.reports.comparison_report import METRIC_LABELS, display_scale, display_unit, zone_label
 
-    header = f"{'zone':18s}" + "".join(f"{m:>13s}" for m in METRIC_NAMES)
-    rows = [header]
-    for zone, metrics in values.items():
-        cells = "".join(f"{'n/a':>13s}" if metrics[m] is None else f"{metrics[m]:13.4g}" for m in METRIC_NAMES)
-        rows.append(f"{zone:18s}{cells}")
-    return "\n".join(rows)
+    def cell(metric: str, value: float | None) -> str:
+        shown = "not measurable" if value is None else f"{value * display_scale(metric):.4g} {display_unit(metric)}"
+        return f"{METRIC_LABELS[metric]} {shown}"
+
+    return "\n".join(
+        f"{zone_label(zone).capitalize()}: " + "; ".join(cell(m, metrics[m]) for m in METRIC_NAMES)
+        for zone, metrics in values.items()
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:
