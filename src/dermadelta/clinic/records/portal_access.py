@@ -64,7 +64,7 @@ def _sign_in_name(patient: Patient) -> str:
 def invite(patient: Patient, *, by: Any, request: HttpRequest | None = None) -> tuple[PortalInvitation, str]:
     """A new invitation (ending any earlier one) and its secret, which the caller shows once."""
     with transaction.atomic():
-        current = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
+        current = Patient.objects.select_for_update(of=("self",)).select_related("user").get(pk=patient.pk)
         if current.user is not None and hasattr(current.user, "membership"):
             raise AccessError("This patient's login is a staff account: it cannot be used for the portal.")
         if current.user is None:
@@ -132,7 +132,7 @@ def accept(secret: str, password: str, *, request: HttpRequest | None = None) ->
 def revoke(patient: Patient, *, by: Any, request: HttpRequest | None = None) -> bool:
     """End the patient's portal access and any pending invitation; False (nothing written) when there was none."""
     with transaction.atomic():
-        current = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
+        current = Patient.objects.select_for_update(of=("self",)).select_related("user").get(pk=patient.pk)
         pending = current.portal_invitations.filter(used_at=None, revoked_at=None)
         user = current.user
         active = user is not None and user.is_active and not hasattr(user, "membership")
