@@ -141,8 +141,8 @@ def markdown(timings: dict[str, float], *, repeats: int, peak_compare: float, pe
         f"| peak memory, 12 MP pair < 1.5 GB | {peak_compare:.0f} MB resident (a process that only loads the "
         f"libraries and the model: {peak_idle:.0f} MB) | {'yes' if peak_compare < 1536 else 'no'} |",
         "",
-        "The machine is shared: on the same code, three runs put analyze between about 6.4x and 9.2x",
-        "cv2.imdecode, so read these ratios to within about a quarter. `compare` costs more than two",
+        "The machine is shared, so a run's times move with its load; the ratios, taken within one run, move",
+        "less, but read them as approximate. `compare` costs more than two",
         "analyses because it also refines the registration on skin detail (ECC), warps the after photo a",
         "second time from the original pixels (one resampling only, so texture is not blurred twice) and",
         "matches its colour to the before photo.",
