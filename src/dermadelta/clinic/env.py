@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -45,6 +46,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_addresses(name: str) -> frozenset[str]:
+    """IP addresses, comma-separated, each written as Python writes it (so that they compare)."""
+    addresses = set()
+    for item in env_list(name, []):
+        try:
+            addresses.add(str(ipaddress.ip_address(item)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address") from None
+    return frozenset(addresses)
 
 
 def env_path(name: str, default: Path) -> Path:

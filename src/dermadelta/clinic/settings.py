@@ -14,7 +14,7 @@ from pathlib import Path
 from csp.constants import NONE, SELF
 from whitenoise.compress import Compressor
 
-from dermadelta.clinic.env import env_bool, env_int, env_list, env_path, env_str, secret_key
+from dermadelta.clinic.env import env_addresses, env_bool, env_int, env_list, env_path, env_str, secret_key
 from dermadelta.clinic.infrastructure import database, photo_storage, redis_url
 
 DATA_DIR = env_path("DERMADELTA_DATA_DIR", Path.cwd() / "var")
@@ -22,6 +22,8 @@ DEBUG = env_bool("DERMADELTA_DEBUG", False)
 SECRET_KEY = secret_key(DATA_DIR)
 ALLOWED_HOSTS = env_list("DERMADELTA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DERMADELTA_CSRF_TRUSTED_ORIGINS", [])
+#: The clinic's own proxies: only from them is X-Forwarded-For read for the caller's address.
+TRUSTED_PROXIES = env_addresses("DERMADELTA_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

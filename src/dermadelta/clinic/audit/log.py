@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
@@ -15,9 +17,31 @@ security_log = logging.getLogger("dermadelta.security")
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: a client can forge X-Forwarded-For. A deployment behind a
-    # proxy sets the real address there (e.g. gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR") or None
+    """The caller's address: the connection's, or, when that is one of the clinic's own
+    proxies (``settings.TRUSTED_PROXIES``), the address that proxy was called from.
+
+    X-Forwarded-For is read only from a trusted proxy, and from its right-hand end: each
+    proxy appends the address it was called from, while anything further left came
+    from the client, which can write there whatever it likes.
+    """
+    remote = _address(request.META.get("REMOTE_ADDR") or "") or request.META.get("REMOTE_ADDR") or None
+    trusted = settings.TRUSTED_PROXIES
+    if remote not in trusted:
+        return remote
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        address = _address(hop)
+        if address is None:
+            return remote  # a malformed entry: nothing left of it can be trusted
+        if address not in trusted:
+            return address
+    return remote
+
+
+def _address(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
 
 
 def _text(value: str, length: int) -> str:
