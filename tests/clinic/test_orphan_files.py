@@ -129,3 +129,27 @@ def test_the_command_removes_orphans_older_than_it_is_told(patient, private_medi
     call_command("remove_orphan_files", "--older-than-minutes", minutes, stdout=out)
 
     assert out.getvalue().strip() == f"{removed} file(s) removed"
+
+
+# --- temporary files of an upload cut off while the request read it ----------------------------------
+
+
+def test_an_upload_cut_off_mid_request_leaves_its_temporary_file_to_the_sweep(settings, tmp_path, private_media):
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(incoming)
+    stale, fresh = incoming / "tmpa1.upload.jpg", incoming / "tmpb2.upload.jpg"
+    stale.write_bytes(b"a photo with its GPS position")
+    fresh.write_bytes(b"a photo still arriving")
+    _age(incoming, stale.name, GRACE.total_seconds() + 60)
+
+    removed = remove_orphan_files()
+
+    assert removed == [stale.name]
+    assert not stale.exists() and fresh.exists()  # a request may still be writing the younger one
+
+
+def test_uploads_are_read_into_a_folder_of_the_data_folder_only_this_account_enters(settings):
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    assert folder.is_dir() and folder.parent == Path(settings.DATA_DIR)
+    assert folder.stat().st_mode & 0o077 == 0  # not the machine's shared /tmp

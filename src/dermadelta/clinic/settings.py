@@ -14,7 +14,16 @@ from pathlib import Path
 from csp.constants import NONE, SELF
 from whitenoise.compress import Compressor
 
-from dermadelta.clinic.env import env_addresses, env_bool, env_int, env_list, env_path, env_str, secret_key
+from dermadelta.clinic.env import (
+    env_addresses,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    private_folder,
+    secret_key,
+)
 from dermadelta.clinic.infrastructure import database, photo_storage, redis_url
 
 DATA_DIR = env_path("DERMADELTA_DATA_DIR", Path.cwd() / "var")
@@ -120,6 +129,9 @@ MAX_UPLOAD_BYTES = (
 )
 #: Uploaded files go straight to temporary files, counted against the limits above as they arrive.
 FILE_UPLOAD_HANDLERS = ["dermadelta.clinic.uploads.LimitedUploadHandler"]
+#: In the private data folder, not the machine's shared /tmp: a web worker killed mid-upload
+#: leaves its files here, where the orphan sweep removes them (records.orphans).
+FILE_UPLOAD_TEMP_DIR = str(private_folder(DATA_DIR / "incoming"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -7,7 +7,8 @@ for a comparison's images written by a worker that died. The sweep removes every
 stored file under a clinic's folder that no photo or comparison names, once it is
 older than :data:`GRACE` (an upload or a job still in progress has not written its
 row yet). Run by every long-running worker, and by ``dermadelta manage
-remove_orphan_files``.
+remove_orphan_files``. The temporary files of an upload cut off while the request was
+still reading it (``settings.FILE_UPLOAD_TEMP_DIR``) go the same way.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
@@ -78,13 +81,25 @@ def orphan_files(*, storage: Storage | None = None, grace: dt.timedelta = GRACE)
     return [path for path in stored if path not in named and storage.get_modified_time(path) < cutoff]
 
 
+def stale_upload_files(*, grace: dt.timedelta = GRACE) -> list[Path]:
+    """Temporary files of uploads older than ``grace``: a request still reading one is younger."""
+    folder = settings.FILE_UPLOAD_TEMP_DIR
+    if not folder or not Path(folder).is_dir():
+        return []
+    cutoff = time.time() - grace.total_seconds()
+    return [path for path in Path(folder).iterdir() if path.is_file() and path.stat().st_mtime < cutoff]
+
+
 def remove_orphan_files(*, storage: Storage | None = None, grace: dt.timedelta = GRACE) -> list[str]:
-    """Remove :func:`orphan_files` and return their names (logged, never shown to people)."""
+    """Remove :func:`orphan_files` and :func:`stale_upload_files`; return their names (logged, never shown)."""
     storage = storage or default_storage
     removed = []
     for path in orphan_files(storage=storage, grace=grace):
         storage.delete(path)
         removed.append(path)
+    for stale in stale_upload_files(grace=grace):
+        stale.unlink(missing_ok=True)
+        removed.append(stale.name)
     if removed:
         logger.warning("removed %d stored file(s) that no record names: %s", len(removed), ", ".join(removed))
     return removed
