@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.metadata import version
@@ -128,6 +129,23 @@ class Comparison:
         """Why nothing was measured beyond the photos' own quality, in plain words ("" if nothing)."""
         return "" if self.identity is None else self.identity.reason
 
+    @property
+    def face_size_ratio(self) -> float | None:
+        """How many times more of its frame the face fills in the after photo than in the before one.
+
+        The share of the frame (eye distance over the frame's diagonal) does not depend
+        on a camera's pixel count, so a ratio far from 1 means the camera stood at
+        another distance, which changes perspective and which skin detail the camera
+        resolves. None when a face was not found.
+        """
+        shares = []
+        for analysis in (self.before, self.after):
+            decoded, landmarks = analysis.inspected.decoded, analysis.inspected.landmarks
+            if not landmarks.found:
+                return None
+            shares.append(landmarks.inter_ocular_px / math.hypot(decoded.width, decoded.height))
+        return shares[1] / shares[0] if shares[0] > 0 else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": COMPARE_SCHEMA,
@@ -140,6 +158,7 @@ class Comparison:
                 if self.after.standardized is None
                 else [round(g, 5) for g in self.after.standardized.colour_gains],
                 "mirrored": self.mirrored,
+                "face_size_ratio": None if self.face_size_ratio is None else round(self.face_size_ratio, 4),
             },
             **({} if self.identity is None else {"identity": self.identity.to_dict()}),
             **({"reason": self.reason} if self.reason else {}),

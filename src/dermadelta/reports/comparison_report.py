@@ -41,6 +41,28 @@ CHANGE_COLORMAP = "RdBu_r"
 RESIDUAL_TARGET_IOD = 0.01
 #: A colour correction larger than this means the lighting differed a lot between the photos.
 LARGE_COLOUR_GAIN = 0.10
+#: A face filling this many times more (or less) of one photo's frame than of the other's: the
+#: camera stood at another distance. Clinical photography keeps the distance fixed; the
+#: evaluation's real photos of one person 30 and 45 cm away (a ratio of 1.25) reported a third
+#: of their verdicts as changes (docs/MEASUREMENT.md).
+OTHER_DISTANCE_RATIO = 1.2
+
+
+def distance_note(ratio: Any) -> str:
+    """A caution in plain words when the two photos were taken at clearly different distances, else ""."""
+    if not isinstance(ratio, int | float) or isinstance(ratio, bool) or not math.isfinite(ratio) or ratio <= 0:
+        return ""
+    if 1 / OTHER_DISTANCE_RATIO <= ratio <= OTHER_DISTANCE_RATIO:
+        return ""
+    larger, photo = (ratio, "after") if ratio > 1 else (1 / ratio, "before")
+    return (
+        f"The face fills {larger:.2f} times as much of the {photo} photo's frame as of the other's: the photos were "
+        "taken at different distances, which on its own changes what a camera records of the skin. Read every "
+        "measure with care, "
+        "and take the next photo on the clinic's capture page, lining the face up with the first photo shown over "
+        "the camera's view."
+    )
+
 
 # Zones in the order a reader scans a face, the whole face first.
 ZONE_ORDER = ("face", *(z for z in ZONE_NAMES if z != "face"))
@@ -407,6 +429,7 @@ def _alignment(comparison: Comparison) -> dict[str, Any] | None:
         "gains": [f"{g:.3f}" for g in gains],
         "gains_large": any(abs(g - 1) > LARGE_COLOUR_GAIN for g in gains),
         "large_percent": f"{100 * LARGE_COLOUR_GAIN:.0f}",
+        "distance": distance_note(comparison.face_size_ratio),
     }
 
 

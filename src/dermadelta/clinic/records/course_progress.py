@@ -48,6 +48,7 @@ from dermadelta.reports.comparison_report import (
     RESIDUAL_TARGET_IOD,
     ZONE_ORDER,
     capture_words,
+    distance_note,
     findings,
     judged,
     not_measured,
@@ -380,4 +381,5 @@ def alignment_of(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "gains_large": any(abs(g - 1) > LARGE_COLOUR_GAIN for g in gains),
         "large_percent": f"{100 * LARGE_COLOUR_GAIN:.0f}",
         "mirrored": was_mirrored(result),
+        "distance": distance_note(alignment.get("face_size_ratio")),
     }
