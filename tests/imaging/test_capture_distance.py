@@ -58,3 +58,10 @@ def test_the_results_page_reads_the_stored_figure_and_older_results_without_it()
     older = alignment_of({"alignment": {"residual_iod": 0.004}})
     assert shown is not None and "different distances" in shown["distance"]
     assert older is not None and older["distance"] == ""
+
+
+def test_the_command_line_cautions_too(capsys):
+    from dermadelta.cli import main
+
+    assert main(["compare", str(FACES / "webmorph_zoom_30cm.jpg"), str(FACES / "webmorph_zoom_60cm.jpg")]) == 0
+    assert "taken at different distances" in capsys.readouterr().out

@@ -78,10 +78,12 @@ def run_compare(args: argparse.Namespace) -> int:
             print(_reject_line(comparison.after.inspected.decoded.source, (comparison.reason,)), file=sys.stderr)
         return EXIT_REJECTED
     if not args.json:
-        from dermadelta.reports.comparison_report import zone_label
+        from dermadelta.reports.comparison_report import distance_note, zone_label
 
         if comparison.mirrored:
             print("the after photo was a mirror image; it was flipped back before comparing")
+        if note := distance_note(comparison.face_size_ratio):
+            print(note)
         print(f"alignment residual: {comparison.residual_iod:.2%} of the inter-ocular distance")
         for zone, metrics in comparison.zones.items():
             print(f"{zone_label(zone).capitalize()}: {_zone_summary(metrics)}")
