@@ -42,7 +42,7 @@ def test_dogra_2014_five_monthly_sessions_give_about_45_percent() -> None:
 
 
 def test_significant_improvement_by_day_90_in_the_2018_schedule() -> None:
-    # 2018 device study: 4 sessions 30 days apart, significant by day 90 (measured at day 150).
+    # Ablon 2018: 4 sessions 30 days apart, significant by day 90 (measured at day 150).
     (check,) = CHECK_POINTS
     assert check.model(load_params()) >= check.target
 
@@ -71,7 +71,7 @@ def test_change_is_under_way_within_two_to_four_weeks() -> None:
 
 
 def test_ice_pick_scars_barely_respond_compared_with_rolling() -> None:
-    # Lotfi 2013: 1.5 mm, 5 monthly sessions; rolling and boxcar respond, ice-pick barely.
+    # Connolly 2017: ice-pick scars respond poorly to needling; rolling and boxcar are assumed alike.
     course = Course.regular(5, 30, 1.5)
     rolling, boxcar, icepick = (
         mean_improvement(group, course, [180])[0]
@@ -88,7 +88,7 @@ def test_red_striae_respond_better_than_white() -> None:
 
 
 def test_texture_laxity_and_wrinkles_keep_the_2018_ratios() -> None:
-    # 2018 device study at day 150: texture -1.54, wrinkle -1.23, laxity -1.09 grades.
+    # Ablon 2018 at day 150: texture -1.54, wrinkle -1.23, laxity -1.09 grades.
     course = Course.regular(4, 30, 1.5)
     wrinkle, texture, laxity = (mean_improvement(g, course, [150])[0] for g in ("wrinkles", "texture", "laxity"))
     assert texture / wrinkle == pytest.approx(1.54 / 1.23, rel=0.01)

@@ -136,3 +136,16 @@ def test_expect_summarises_redness_windows_and_concerns() -> None:
 def test_it_refuses_nonsense_inputs(build) -> None:
     with pytest.raises(InputError):
         build()
+
+
+def test_a_parameter_citing_a_file_or_the_design_notes_is_refused(monkeypatch, tmp_path) -> None:
+    from dermadelta.outcomes import model
+
+    text = model.PARAMS_FILE.read_text(encoding="utf-8")
+    model.assumed_params(model.load_params().kinetics)  # the packaged sources all cite articles
+    for named in ("seeds/001_daaf24367db97302.txt (pores appear smaller)", "DESIGN.md: red striae respond better"):
+        broken = tmp_path / "params.toml"
+        broken.write_text(text.replace("Singh and Yadav, Indian Dermatology Online Journal 2016", named, 1))
+        monkeypatch.setattr(model, "PARAMS_FILE", broken)
+        with pytest.raises(InputError, match=r"\[response\.striae_red\]: source names"):
+            model.assumed_params(model.load_params().kinetics)

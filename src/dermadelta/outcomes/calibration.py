@@ -126,7 +126,7 @@ def _check_2018(params: ModelParams) -> float:
 CHECK_POINTS = (
     Point(
         "device_2018_day90",
-        "2018 device study: 4 sessions 30 days apart, significant by day 90, measured at day 150",
+        "Ablon 2018: 4 sessions 30 days apart, significant by day 90, measured at day 150",
         "wrinkles: improvement at day 90 / at day 150 (at least half: 'significant by day 90')",
         0.5,
         1.0,

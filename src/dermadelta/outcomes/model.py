@@ -21,9 +21,11 @@ References
 Alam M et al. Effect of needle-based microneedling on acne scars: a randomized
 split-face trial. JAMA Dermatol 2014. Dogra S et al. Microneedling for acne
 scars in Asian skin type. J Cosmet Dermatol 2014. Majid I. Microneedling therapy
-in atrophic facial scars. J Cutan Aesthet Surg 2009. Lotfi 2013; Al Chalabi
-2020; the 2018 4-session device study; "Understanding Micro Needling Results: How
-Long Until You See Changes?" (timeline).
+in atrophic facial scars. J Cutan Aesthet Surg 2009. Al Chalabi 2020. Ablon G.
+Safety and effectiveness of an automated microneedling device in improving the
+signs of aging skin. J Clin Aesthet Dermatol 2018. Connolly D et al. Acne scarring:
+pathogenesis, evaluation, and treatment options. J Clin Aesthet Dermatol 2017.
+"Understanding Micro Needling Results: How Long Until You See Changes?" (timeline).
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ def load_params() -> ModelParams:
 def assumed_params(kinetics: Kinetics) -> ModelParams:
     """params.toml's assumptions and calibrated constants, with the given kinetics."""
     data = tomllib.loads(PARAMS_FILE.read_text(encoding="utf-8"))
+    _check_sources(data)
     band = data["band"]
     cv = 1.0 / float(stats.norm.ppf(band["responders"] / band["patients"]))
     factors = {
@@ -118,6 +121,17 @@ def assumed_params(kinetics: Kinetics) -> ModelParams:
         relative={k: float(v["relative"]) for k, v in data["response"].items()},
         factors=factors,
     )
+
+
+def _check_sources(tables: dict[str, Any], where: str = "") -> None:
+    """Every ``source`` cites as the rule book's do: never a file name or a design note."""
+    from dermadelta.protocol.rulebook import not_a_citation
+
+    for key, value in tables.items():
+        if isinstance(value, dict):
+            _check_sources(value, f"{where}.{key}" if where else key)
+        elif key == "source" and (problem := not_a_citation(str(value))):
+            raise InputError(f"{PARAMS_FILE.name} [{where}]: source {problem}")
 
 
 @dataclass(frozen=True)
@@ -307,7 +321,7 @@ def recovery_windows(course: Course, *, rules: RuleBook | None = None) -> Recove
 def pih_risk(patient: Patient, *, max_depth_mm: float) -> str:
     """Post-inflammatory hyperpigmentation risk: low, moderate or high.
 
-    Fitzpatrick IV-VI carry more risk (seeds/000: UV after needling can cause
+    Fitzpatrick IV-VI carry more risk ("Unlock Radiant Skin": UV after needling can cause
     PIH); deeper needles and high sun exposure raise it a level.
     """
     level = 0

@@ -350,11 +350,9 @@ class _Fields:
     def citation(self, key: str) -> str:
         """A ``source``: readable citations, never a file name or a design note (people read it)."""
         value = self.text(key)
-        named = _NOT_A_CITATION.search(value)
+        named = not_a_citation(value)
         if named:
-            raise self.fail(
-                f"{key} names {named.group(0)!r}: cite the article's title or its authors, journal and year", key
-            )
+            raise self.fail(f"{key} {named}", key)
         return value
 
     def integer(self, key: str, default: Any = None) -> int:
@@ -419,6 +417,14 @@ class _Fields:
 _REQUIRED = object()
 #: What a citation must not name: a file (seeds/x.txt, notes.md) or the design notes.
 _NOT_A_CITATION = re.compile(r"[\w./-]*\.(?:txt|md|py|toml|pdf|html)\b|\bDESIGN\b|\bseeds/", re.IGNORECASE)
+
+
+def not_a_citation(text: str) -> str:
+    """Why ``text`` is not a readable citation (it names a file or the design notes), or ""."""
+    named = _NOT_A_CITATION.search(text)
+    if named is None:
+        return ""
+    return f"names {named.group(0)!r}: cite the article's title or its authors, journal and year"
 
 
 def _named_tables(source: _Source, kind: str) -> Iterable[tuple[str, Any]]:

@@ -374,7 +374,7 @@ def calibration_figure(path: str | Path) -> Path:
 
     alam = points["alam_2014"]
     check = CHECK_POINTS[0]
-    labels = ["Alam 2014\n6 mo / 3 mo", "2018 study\nday 90 / day 150"]
+    labels = ["Alam 2014\n6 mo / 3 mo", f"{check.source.split(':')[0]}\nday 90 / day 150"]
     ratio.bar([0, 1], [alam.model(params), check.model(params)], color=["#4393c3", "#92c5de"], label="model")
     ratio.errorbar(
         0, alam.target, yerr=alam.tolerance, fmt="s", color="black", capsize=4, label="published ± tolerance"
