@@ -105,6 +105,21 @@ def test_the_sweep_keeps_a_comparisons_report_and_images(patient, alice, face_pa
     assert {report, image} <= _stored(private_media)
 
 
+def test_the_sweep_keeps_the_files_of_a_hidden_photo_and_its_comparisons(patient, alice, face_pair, private_media):
+    from dermadelta.clinic.accounts.access import actor_of
+    from dermadelta.clinic.records.photo_visibility import hide_photo
+
+    before, after = _upload(patient, alice, ("a.jpg", face_pair[0]), ("b.jpg", face_pair[1])).saved
+    report = _write(f"clinic-{patient.clinic_id}/patient-{patient.pk}/comparison-1/report.pdf")
+    Comparison.objects.create(patient=patient, before=before, after=after, report_pdf=report, visuals={})
+    hide_photo(after, actor=actor_of(alice))  # its uploader hides it: every list leaves it out from now on
+    for name in _stored(private_media):
+        _age(private_media, name, GRACE.total_seconds() + 60)
+
+    assert remove_orphan_files() == []  # showing it again brings everything back
+    assert {after.original.name, report} <= _stored(private_media)
+
+
 def test_the_sweep_finds_nothing_before_anything_is_stored(private_media):
     assert not private_media.exists()
     assert remove_orphan_files() == []

@@ -55,11 +55,11 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def named_files() -> set[str]:
-    """Every stored file a photo or a comparison names."""
+    """Every stored file a photo or a comparison names, hidden ones too (hiding is undone by showing again)."""
     names: set[str] = set()
-    for original, display in Photo.objects.values_list("original", "display").iterator():
+    for original, display in Photo.with_hidden.values_list("original", "display").iterator():
         names.update((original, display))
-    for report, visuals in Comparison.objects.values_list("report_pdf", "visuals").iterator():
+    for report, visuals in Comparison.with_hidden.values_list("report_pdf", "visuals").iterator():
         names.add(report)
         names.update(_strings(visuals))
     names.discard("")
