@@ -64,13 +64,12 @@ def session_deviations(
     ``other_sessions`` the patient's other charted sessions as (number, date),
     whatever plan they were charted under: the skin heals the same. Depths are
     taken as valid numbers (the caller checks them against the rule book's caps
-    first); zones unknown to the rule book are named by their id.
+    first); a zone unknown to the rule book is named in words from its id.
     """
     book = rules or load_rulebook()
 
     def label(zone: str) -> str:
-        known = book.zones.get(zone)
-        return known.label.lower() if known else zone
+        return book.zone_label(zone).lower()
 
     found: list[Deviation] = []
     if on < plan.not_before:

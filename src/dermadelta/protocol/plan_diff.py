@@ -24,10 +24,6 @@ def plan_changes(
     """Each difference between ``old`` and ``new`` (and their care schedules), one sentence each; empty if none."""
     book = rules or load_rulebook()
 
-    def zone(zone_id: str) -> str:
-        known = book.zones.get(zone_id)
-        return known.label if known else zone_id
-
     changes: list[str] = []
     if len(old.sessions) != len(new.sessions):
         changes.append(f"Number of sessions: {len(old.sessions)} → {len(new.sessions)}.")
@@ -55,7 +51,7 @@ def plan_changes(
             a, b = was_depths.get(zone_id), now_depths.get(zone_id)
             if a != b:
                 shown = [f"{v:g} mm" if v is not None else "not treated" for v in (a, b)]
-                changes.append(f"Session {number}, {zone(zone_id).lower()}: {shown[0]} → {shown[1]}.")
+                changes.append(f"Session {number}, {book.zone_label(zone_id).lower()}: {shown[0]} → {shown[1]}.")
     if (old.maintenance_from, old.maintenance_until) != (new.maintenance_from, new.maintenance_until):
         changes.append(
             f"Maintenance: {_day(old.maintenance_from)} to {_day(old.maintenance_until)} → "

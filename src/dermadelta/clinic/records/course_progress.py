@@ -25,7 +25,7 @@ from typing import Any, cast
 
 from django.utils import timezone
 
-from dermadelta.clinic.records.choices import JobStatus, QualityVerdict, View
+from dermadelta.clinic.records.choices import JobStatus, View
 from dermadelta.clinic.records.models import Comparison, Patient, Photo, TreatmentPlan
 from dermadelta.errors import InputError
 from dermadelta.imaging.compare import MetricChange
@@ -138,10 +138,7 @@ def first_session_day(plan: TreatmentPlan) -> dt.date | None:
 
 def baseline_of(patient: Patient, view: str) -> Photo | None:
     """The patient's first usable photo of ``view``: the framing every later photo of that view should match."""
-    usable = patient.photos.filter(
-        view=view, status=JobStatus.DONE, quality__in=[QualityVerdict.OK, QualityVerdict.WARN]
-    ).select_related("session")
-    return min(usable, key=lambda p: (p.day, p.pk), default=None)
+    return patient.baseline(view)
 
 
 def _course_view(comparisons: list[Comparison]) -> str | None:

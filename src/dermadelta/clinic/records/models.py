@@ -67,6 +67,13 @@ class Patient(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    def baseline(self, view: str) -> Photo | None:
+        """The first usable photo of ``view`` (by day taken): every later photo of that view is compared with it."""
+        usable = self.photos.filter(
+            view=view, status=JobStatus.DONE, quality__in=[QualityVerdict.OK, QualityVerdict.WARN]
+        ).select_related("session")
+        return min(usable, key=lambda p: (p.day, p.pk), default=None)
+
     def get_absolute_url(self) -> str:
         return reverse("patient", args=[self.pk])
 
@@ -489,8 +496,7 @@ class Comparison(models.Model):
 
         The baseline is the view's first usable photo; any other photo is named by its session.
         """
-        photos = self.patient.photos.filter(view=self.before.view).select_related("session")
-        first = next((p for p in photos if p.usable), None)
+        first = self.patient.baseline(self.before.view)
         before = "Baseline" if first is not None and first.pk == self.before_id else self.before.occasion
         after = self.after.occasion
         return f"{before} → {after[0].lower()}{after[1:]}, {self.before.get_view_display().lower()}"
