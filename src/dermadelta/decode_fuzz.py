@@ -25,7 +25,7 @@ import hashlib
 import io
 import json
 import multiprocessing
-import resource
+import os
 import struct
 import time
 import zlib
@@ -360,11 +360,14 @@ def outcome(data: bytes, *, max_pixels: int) -> tuple[str, str]:
 
 
 def _peak_rss_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+    # VmHWM, not getrusage's ru_maxrss: ru_maxrss survives the exec of a spawned child and
+    # would start from the parent's size (dermadelta.benchmark reads VmHWM for the same reason).
+    from dermadelta.clinic.uploadbench import peak_rss_mb
+
+    return int(peak_rss_mb(os.getpid()) * 2**20)
 
 
 def _child(connection: Connection, max_pixels: int) -> None:
-    import os
     import warnings
 
     # Decoders write their complaints about each broken file to stderr: thousands of lines, no news.
