@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -103,3 +104,27 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield launched
         launched.close()
+
+
+def sign_in(page: Any, app: LiveApp, username: str = PRACTITIONER[0], password: str = PRACTITIONER[1]) -> None:
+    """Sign in through the sign-in page (the practitioner by default) and wait for the page it leads to."""
+    page.goto(f"{app.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.wait_for_load_state()
+
+
+def prepare(app: LiveApp, code: str) -> list[int]:
+    """Run ``code`` in the application's ``manage shell`` (records made with its own actions); the
+    numbers it prints last, such as the ids it made."""
+    done = subprocess.run(
+        [sys.executable, "-m", "dermadelta.cli", "manage", "shell", "-c", code],
+        env=app.env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+        text=True,
+    )
+    return [int(part) for part in done.stdout.strip().splitlines()[-1].split()]

@@ -7,13 +7,11 @@ day of session 1, on a zone the plan does not treat, through the chart form.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PRACTITIONER
+from tests.browser.conftest import PRACTITIONER, prepare, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -44,26 +42,10 @@ print(patient.pk)
 REASON = "Leaving the country for a year; discussed healing time and agreed to treat today."
 
 
-def _prepare(env: dict[str, str]) -> int:
-    done = subprocess.run(
-        [sys.executable, "-m", "dermadelta.cli", "manage", "shell", "-c", PREPARE.format(username=PRACTITIONER[0])],
-        env=env,
-        check=True,
-        timeout=300,
-        capture_output=True,
-        text=True,
-    )
-    return int(done.stdout.strip().splitlines()[-1])
-
-
 def test_charting_outside_the_plan_is_refused_then_recorded_with_a_reason(live_app, browser):
-    patient_id = _prepare(live_app.env)
+    (patient_id,) = prepare(live_app, PREPARE.format(username=PRACTITIONER[0]))
     page: Any = browser.new_page()
-    page.goto(f"{live_app.url}/login/")
-    page.get_by_label("Username").fill(PRACTITIONER[0])
-    page.get_by_label("Password").fill(PRACTITIONER[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_app.url}/dashboard/")
+    sign_in(page, live_app)
 
     page.goto(f"{live_app.url}/patients/{patient_id}/sessions/new/?number=2")
     page.get_by_label("Date").fill("2025-03-03")

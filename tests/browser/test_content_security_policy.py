@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveApp
-from tests.browser.test_practitioner_flow import _sign_in
+from tests.browser.conftest import LiveApp, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +24,7 @@ def _violations(page: Any) -> list[str]:
 def test_the_pages_run_their_scripts_and_styles_without_a_violation(live_app: LiveApp, browser: Any) -> None:
     page = browser.new_page()
     violations = _violations(page)
-    _sign_in(page, live_app)
+    sign_in(page, live_app)
 
     page.get_by_role("link", name="Patients").first.click()
     page.get_by_role("link", name="New patient").click()

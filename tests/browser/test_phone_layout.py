@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveApp, _manage
+from tests.browser.conftest import LiveApp, _manage, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,14 +42,6 @@ def demo_logins(live_app: LiveApp) -> dict[str, str]:
 
     _manage(live_app.env, "seed_demo", "--photos", "2")
     return read_logins(live_app.data_dir / "demo-logins.txt")
-
-
-def _sign_in(page: Any, app: LiveApp, username: str, password: str) -> None:
-    page.goto(f"{app.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
 
 
 def _links_to_visit(page: Any, app: LiveApp) -> list[str]:
@@ -84,7 +76,7 @@ def _too_wide(page: Any, app: LiveApp, start: str) -> dict[str, Any]:
 def test_no_page_scrolls_sideways_on_a_phone(live_app, browser, demo_logins, who):
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
-    _sign_in(page, live_app, who, demo_logins[who])
+    sign_in(page, live_app, who, demo_logins[who])
 
     problems = _too_wide(page, live_app, "/")
 

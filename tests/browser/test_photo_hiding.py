@@ -8,13 +8,11 @@ of session 3, from its page.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PRACTITIONER
+from tests.browser.conftest import PRACTITIONER, prepare, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -47,30 +45,14 @@ print(patient.pk, *(photo.pk for photo in photos))
 BASELINE, KEPT, WRONG = "Session 1 · front · 09:01", "Session 2 · front · 09:02", "Session 3 · front · 09:03"
 
 
-def _prepare(env: dict[str, str]) -> list[int]:
-    done = subprocess.run(
-        [sys.executable, "-m", "dermadelta.cli", "manage", "shell", "-c", PREPARE.format(username=PRACTITIONER[0])],
-        env=env,
-        check=True,
-        timeout=300,
-        capture_output=True,
-        text=True,
-    )
-    return [int(part) for part in done.stdout.strip().splitlines()[-1].split()]
-
-
 def _choices(page: Any, select: str) -> list[str]:
     return [option.split(",")[0] for option in page.locator(f"{select} option").all_inner_texts()]
 
 
 def test_a_hidden_photo_leaves_the_comparisons_and_the_compare_choices(live_app, browser):
-    patient_id, baseline_id, _, wrong_id = _prepare(live_app.env)
+    patient_id, baseline_id, _, wrong_id = prepare(live_app, PREPARE.format(username=PRACTITIONER[0]))
     page: Any = browser.new_page()
-    page.goto(f"{live_app.url}/login/")
-    page.get_by_label("Username").fill(PRACTITIONER[0])
-    page.get_by_label("Password").fill(PRACTITIONER[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_app.url}/dashboard/")
+    sign_in(page, live_app)
 
     page.goto(f"{live_app.url}/patients/{patient_id}/")
     assert sorted(page.locator("#comparisons li a").all_inner_texts()) == [

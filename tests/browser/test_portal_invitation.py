@@ -6,13 +6,11 @@ browser context (the patient's own browser), used once, and refused the second t
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PRACTITIONER
+from tests.browser.conftest import PRACTITIONER, prepare, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,26 +26,10 @@ print(patient.pk)
 PASSWORD = "a quiet walk along the canal 7"
 
 
-def _prepare(env: dict[str, str]) -> int:
-    done = subprocess.run(
-        [sys.executable, "-m", "dermadelta.cli", "manage", "shell", "-c", PREPARE.format(username=PRACTITIONER[0])],
-        env=env,
-        check=True,
-        timeout=300,
-        capture_output=True,
-        text=True,
-    )
-    return int(done.stdout.strip().splitlines()[-1])
-
-
 def test_the_patient_signs_in_first_through_the_invitation_link(live_app, browser):
-    patient_id = _prepare(live_app.env)
+    (patient_id,) = prepare(live_app, PREPARE.format(username=PRACTITIONER[0]))
     page: Any = browser.new_page()
-    page.goto(f"{live_app.url}/login/")
-    page.get_by_label("Username").fill(PRACTITIONER[0])
-    page.get_by_label("Password").fill(PRACTITIONER[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_app.url}/dashboard/")
+    sign_in(page, live_app)
 
     page.goto(f"{live_app.url}/patients/{patient_id}/")
     assert "No access" in page.locator("#portal").inner_text()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PRACTITIONER, LiveApp
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -30,14 +30,6 @@ def photos(tmp_path: Path) -> tuple[Path, Path]:
     return paths
 
 
-def _sign_in(page: Any, app: LiveApp) -> None:
-    page.goto(f"{app.url}/login/")
-    page.get_by_label("Username").fill(PRACTITIONER[0])
-    page.get_by_label("Password").fill(PRACTITIONER[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{app.url}/dashboard/")
-
-
 def _upload(page: Any, photo: Path) -> None:
     page.get_by_role("link", name="Upload photos").first.click()
     page.locator("input[name=photos]").set_input_files(str(photo))
@@ -48,7 +40,7 @@ def _upload(page: Any, photo: Path) -> None:
 
 def test_it_takes_a_patient_from_first_visit_to_a_measured_result(live_app, browser, photos, tmp_path):
     page = browser.new_page()
-    _sign_in(page, live_app)
+    sign_in(page, live_app)
 
     page.get_by_role("link", name="Patients").first.click()
     page.get_by_role("link", name="New patient").click()
