@@ -236,17 +236,18 @@ def _compare_job(job: dict[str, Any]) -> dict[str, Any]:
     """One evaluation pair, run in a worker process; returns plain data."""
     from dermadelta.imaging.pipeline import compare
 
-    subject = _subject(job["faces"], job["photo"])
-    rng = np.random.default_rng(job["seed"])
-    iod = subject.inter_ocular_px
     treated = None
-    if job["kind"] == "natural":
+    if job["kind"] == "natural":  # two real photos as taken: nothing simulated, no subject to prepare
         first = (Path(job["faces"]) / job["photo"]).read_bytes()
         second = (Path(job["faces"]) / job["other"]).read_bytes()
     elif job["kind"] == "pipeline":
+        subject = _subject(job["faces"], job["photo"])
         first = sim.encode_jpeg(subject.rgb, quality=92)
         second = pipeline_variant(subject.rgb, job["variant"])
     else:
+        subject = _subject(job["faces"], job["photo"])
+        rng = np.random.default_rng(job["seed"])
+        iod = subject.inter_ocular_px
         kind = job["nuisance"]
         before_nuisance = (
             sim.phone_nuisance(rng, inter_ocular_px=iod, kind="all at once")

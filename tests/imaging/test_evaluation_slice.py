@@ -50,9 +50,10 @@ def test_an_unchanged_face_rarely_shows_a_change(results):
     assert binomtest(changed, total, 0.02, alternative="greater").pvalue > SIGNIFICANCE, (changed, total)
 
 
-# The changes whose detection meets the 98 % target on the held-out people of the full
-# evaluation. Texture smoothing and a light tan do not yet (docs/MEASUREMENT.md): for
-# them the slice checks the sign and the separation below, not the rate.
+# The changes found on at least 98 % of the zones where their metric was measurable, on the
+# held-out people of the full evaluation: redness, and new spots (missed only on a photo too
+# far for fine detail, which this slice's photos are not). Texture smoothing and a light tan
+# are not (docs/MEASUREMENT.md): for them the slice checks the sign and the separation below.
 MEETS_DETECTION_TARGET = ("redness +3 a* (more haemoglobin)", "20-30 new brown spots on one cheek")
 
 
