@@ -9,11 +9,12 @@ OUT := out
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/install-system-packages
+$(STAMP): pyproject.toml package-lock.json scripts/install-system-packages
 	scripts/install-system-packages
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	npm ci --no-audit --no-fund --silent
 	touch $(STAMP)
 
 run: install
