@@ -265,10 +265,33 @@ def heatmap_card(comparison: Comparison, metric: str) -> dict[str, Any]:
     floor = (face.mdc or 0.0) * float(scale)
     limit = max(spread, floor, 1e-6)
     rgb = _heatmap_rgb(before_maps.lab[..., 0], change, limit=limit)
+    shown = f"{limit:.2g}" if limit < 10 else f"{limit:.0f}"  # never "1e+02"
     return {
         **card,
         "image": _encode(_to_uint8(rgb, width=HEATMAP_WIDTH_PX), image_format="JPEG"),
-        "limit": f"{limit:.2g}" if limit < 10 else f"{limit:.0f}",  # never "1e+02"
+        "limit": shown,
+        **heatmap_alt(card, limit=shown),
+    }
+
+
+def heatmap_alt(card: Mapping[str, Any], *, limit: str) -> dict[str, str]:
+    """What a change map and its colour scale show, in words, for readers who cannot see them.
+
+    ``alt`` describes the map, ``scale_alt`` its colour scale; both go into the
+    ``alt`` attribute of the images (and so into a tagged PDF's alternative text).
+    """
+    label = str(card["label"])
+    label = label[:1].lower() + label[1:]  # "Skin tone (ITA)" -> "skin tone (ITA)"
+    higher, lower = card["higher"], card["lower"]
+    return {
+        "alt": (
+            f"Change map of {label}: the face of the before photo in grey, coloured red where the after photo "
+            f"shows {higher} and blue where it shows {lower}. Over the whole face: {card['verdict']}."
+        ),
+        "scale_alt": (
+            f"Colour scale of the map of {label}: blue for {lower}, pale for no change, red for {higher}; "
+            f"the strongest colours mean a change of {limit} or more, in {card['unit']}."
+        ),
     }
 
 
@@ -452,6 +475,9 @@ def _with_data_uri(card: dict[str, Any]) -> dict[str, Any]:
 def render_comparison_html(comparison: Comparison, *, title: str | None = None, notice: str | None = None) -> str:
     """The before/after report as one self-contained HTML document.
 
+    ``title`` is the heading on its first page and may name the patient; the
+    document's own title (a browser tab, a PDF's Title) is always
+    :data:`DEFAULT_TITLE`, which names no one, as the download's file name does not.
     ``notice`` is shown prominently at the top (e.g. that the photos are simulated).
     A comparison that was not measured (a photo was rejected by the quality gate)
     gives a report that says why, without face images or the table.
@@ -460,6 +486,8 @@ def render_comparison_html(comparison: Comparison, *, title: str | None = None, 
     as_json = comparison.to_dict()
     context: dict[str, Any] = {
         "title": title or DEFAULT_TITLE,
+        # The document's own title (a PDF's Title): a heading may name the patient, this never does.
+        "document_title": DEFAULT_TITLE,
         "notice": notice or "",
         "measured": measured,
         "photos": [_photo_facts(comparison.before, "Before"), _photo_facts(comparison.after, "After")],

@@ -2,18 +2,27 @@
 
 WeasyPrint is chosen over a headless browser because it is a pure Python package
 on top of Debian's pango, prints CSS paged media faithfully and needs no network.
+
+Every PDF is tagged as PDF/UA-1 asks (a structure tree of headings, lists, tables
+and figures, the document's language from ``<html lang>``, its title from
+``<title>`` shown in place of the file name), so a screen reader reads it in
+order and speaks each image's ``alt`` text. The HTML must therefore give every
+``<img>`` an ``alt`` that says what it shows, and a ``<title>`` without personal data.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+#: Tagged for accessibility (ISO 14289-1); WeasyPrint writes it as PDF 1.7.
+PDF_VARIANT = "pdf/ua-1"
+
 
 def pdf_bytes(html: str) -> bytes:
     """``html`` (with every asset inlined) as a PDF document."""
     import weasyprint  # heavy import, only when a PDF is asked for
 
-    data: bytes = weasyprint.HTML(string=html).write_pdf()
+    data: bytes = weasyprint.HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT)
     return data
 
 
