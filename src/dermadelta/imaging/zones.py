@@ -1,7 +1,7 @@
 """Skin zones of the face in the canonical frame, from Face Mesh landmarks.
 
-Every zone is skin only: eyes, brows, lips and nostrils are cut out by landmark
-hulls, and large non-skin regions that the landmarks cannot see (hair over the
+Every zone is skin only: eyes, brows and lips are cut out by landmark hulls, the
+nostrils by their darkness in the lower nose, and large non-skin regions that the landmarks cannot see (hair over the
 forehead, a beard) are cut out by colour: pixels far from the face's own skin
 colour that form blobs larger than a spot. Small dark marks (pores, spots) stay,
 because they are what is measured.
@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 from numpy.typing import NDArray
 
-from dermadelta.imaging.colour import linear_to_lab
+from dermadelta.imaging.colour import linear_to_lab, log_luminance
 from dermadelta.imaging.landmarks import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE
 from dermadelta.imaging.standardize import CANONICAL_IOD_PX, FRAME_SIZE_PX, Standardized
 
@@ -135,6 +135,10 @@ _PERIORAL_REACH_IOD = 0.28
 _CHIN_MARGIN_IOD = 0.08
 #: Non-skin blobs thinner than this are kept as skin (pores, spots, fine lines).
 _NON_SKIN_MIN_WIDTH_IOD = 0.06
+#: Blobs of the nasal base wider than this (2 mm; pores are at most 1.5 mm) and darker
+#: than this (natural log of luminance: half the light of the skin around) are nostrils.
+_NOSTRIL_MIN_WIDTH_IOD = 0.032
+_NOSTRIL_DARKNESS = float(np.log(2.0))
 #: Distance from the skin's own colour, in robust standard deviations, past which a
 #: pixel is not skin (hair, beard, shadow, background).
 _SKIN_COLOUR_LIMIT = 4.5
@@ -232,9 +236,13 @@ def surroundings(landmarks: NDArray[np.float64]) -> NDArray[np.bool_]:
 
 
 def _skin_colour_mask(
-    linear: NDArray[np.float32], candidate: NDArray[np.bool_], cheeks: NDArray[np.bool_]
+    linear: NDArray[np.float32],
+    candidate: NDArray[np.bool_],
+    cheeks: NDArray[np.bool_],
+    nasal_base: NDArray[np.bool_],
 ) -> NDArray[np.bool_]:
-    """Pixels of ``candidate`` whose colour is close to the cheeks' skin, keeping small marks."""
+    """Pixels of ``candidate`` whose colour is close to the cheeks' skin, keeping small
+    marks, and without the nostrils that show in ``nasal_base``."""
     import cv2
 
     lab = linear_to_lab(linear[candidate])
@@ -249,13 +257,34 @@ def _skin_colour_mask(
     # a little to take their soft edges.
     radius = _px(_NON_SKIN_MIN_WIDTH_IOD / 2)
     large = _grow(cv2.morphologyEx(not_skin, cv2.MORPH_OPEN, _disc(radius)).astype(bool), radius)
-    return candidate & ~large
+    return candidate & ~large & ~_nostrils(linear, candidate & nasal_base)
 
 
-def _photo_skin(photo: Standardized, geometry: NDArray[np.bool_], cheek_region: NDArray[np.bool_]) -> NDArray[np.bool_]:
+def _nostrils(linear: NDArray[np.float32], nasal_base: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The nostrils that show in ``nasal_base``: blobs that return less than half the
+    light of the skin around them, wider than any pore or spot.
+
+    Seen from the front they lie above the landmarks of the nasal base, and on dark
+    skin they are too close to the skin's colour for the colour test; a ratio of
+    light is the same on every skin tone.
+    """
+    import cv2
+
+    if not nasal_base.any():
+        return nasal_base
+    log_lum = log_luminance(linear[nasal_base])
+    dark = np.zeros(nasal_base.shape, dtype=np.uint8)
+    dark[nasal_base] = log_lum < np.median(log_lum) - _NOSTRIL_DARKNESS
+    radius = _px(_NOSTRIL_MIN_WIDTH_IOD / 2)
+    return _grow(cv2.morphologyEx(dark, cv2.MORPH_OPEN, _disc(radius)).astype(bool), radius)
+
+
+def _photo_skin(
+    photo: Standardized, geometry: NDArray[np.bool_], cheek_region: NDArray[np.bool_], nasal_base: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
     """The skin a photo shows inside the landmark ``geometry``, judged against its own cheeks."""
     candidate = geometry & photo.valid
-    return _skin_colour_mask(photo.linear, candidate, candidate & cheek_region)
+    return _skin_colour_mask(photo.linear, candidate, candidate & cheek_region, nasal_base)
 
 
 def find_zones(standardized: Standardized, *, also: Standardized | None = None) -> Zones:
@@ -288,10 +317,11 @@ def find_zones(standardized: Standardized, *, also: Standardized | None = None) 
     midline_x = 0.5 * (p[LEFT_IRIS_CENTRE, 0] + p[RIGHT_IRIS_CENTRE, 0])
     mouth_y = 0.5 * (p[MOUTH_LEFT_CORNER, 1] + p[MOUTH_RIGHT_CORNER, 1])
     cheek_region = (rows > eye_y + 0.3 * iod) & (rows < mouth_y) & (np.abs(cols - midline_x) > 0.35 * iod)
-    skin = _photo_skin(standardized, geometry, cheek_region)
+    nasal_base = _hull_mask(nose_points, 0) & (rows > p[NOSE_TIP, 1])
+    skin = _photo_skin(standardized, geometry, cheek_region, nasal_base)
     saturated = standardized.saturated_mask()
     if also is not None:
-        skin &= _photo_skin(also, geometry, cheek_region)
+        skin &= _photo_skin(also, geometry, cheek_region, nasal_base)
         saturated = saturated | also.saturated_mask()
     # Clipped pixels hold no skin colour; left out of both photos, the rest of the
     # zone is still compared like for like.
