@@ -1,12 +1,14 @@
-"""iCalendar export: parses back with icalendar, keeps wall-clock times across DST, has alarms."""
+"""iCalendar export: valid by RFC 5545 to icalendar and vobject, keeps wall-clock times across DST, has alarms."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +16,7 @@ from dermadelta.errors import InputError
 from dermadelta.protocol.calendar import plan_calendar
 from dermadelta.protocol.care import care_schedule
 from dermadelta.protocol.plan import make_plan, parse_targets
+from tests.calendars import parse_strictly
 
 STAMP = dt.datetime(2027, 1, 1, 12, tzinfo=dt.UTC)
 LONDON = ZoneInfo("Europe/London")
@@ -121,3 +124,62 @@ def test_every_session_starts_at_ten_local_in_any_zone_and_season(tz: str, start
         assert begins.astimezone(zone).date() >= start
         # A client that trusts the file's VTIMEZONE gets the same instant as the zone database.
         assert begins.replace(tzinfo=written).utcoffset() == begins.utcoffset()
+
+
+# --- valid by RFC 5545, as other software reads it ---------------------------------------------------------
+
+
+def raw_export(start: dt.date, tz: str = "Europe/London", targets: tuple[str, ...] = ("texture:nose",)) -> bytes:
+    plan = make_plan(parse_targets(list(targets)), start=start)
+    return plan_calendar(plan, care_schedule(plan), tz=tz, stamp=STAMP)
+
+
+def test_every_absolute_reminder_says_it_is_a_date_and_time() -> None:
+    # RFC 5545, 3.8.6.3: a TRIGGER is a duration unless VALUE=DATE-TIME says otherwise.
+    raw = raw_export(dt.date(2027, 3, 1))
+    triggers = [line for line in raw.decode().splitlines() if line.startswith("TRIGGER")]
+    absolute = [line for line in triggers if not line.startswith("TRIGGER:-P")]
+
+    care_tasks = [e for e in icalendar.Calendar.from_ical(raw).walk("VEVENT") if "-session-" not in str(e["UID"])]
+    assert len(absolute) == len(care_tasks) > 0  # a reminder on the morning of each care task
+    assert all(re.fullmatch(r"TRIGGER;VALUE=DATE-TIME:\d{8}T\d{6}Z", line) for line in absolute), absolute
+
+
+@pytest.mark.parametrize("tz", ["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"])
+def test_icalendar_and_vobject_read_it_without_a_complaint(tz: str) -> None:
+    raw = raw_export(dt.date(2027, 3, 23), tz, ("acne_scars_rolling:left_cheek,right_cheek", "fine_lines:forehead"))
+
+    calendar = parse_strictly(raw)
+
+    assert len(calendar.walk("VEVENT")) > 3
+
+
+def test_vobject_reads_the_same_reminders_as_icalendar() -> None:
+    raw = raw_export(dt.date(2027, 3, 23))
+
+    by_icalendar = sorted(
+        (str(e["UID"]), str(a["TRIGGER"].to_ical(), "ascii"))
+        for e in parse_strictly(raw).walk("VEVENT")
+        for a in e.walk("VALARM")
+    )
+    parsed = vobject.readOne(raw.decode())
+    by_vobject = []
+    for event in parsed.vevent_list:
+        for alarm in event.valarm_list:
+            value = alarm.trigger.value
+            written = (
+                value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+                if isinstance(value, dt.datetime)
+                else str(icalendar.vDuration(value).to_ical(), "ascii")
+            )
+            by_vobject.append((event.uid.value, written))
+
+    assert sorted(by_vobject) == by_icalendar
+
+
+def test_the_parser_check_catches_a_reminder_without_its_value_type() -> None:
+    # What the file said before it followed 3.8.6.3: vobject guesses, and says so.
+    raw = raw_export(dt.date(2027, 3, 1)).replace(b"TRIGGER;VALUE=DATE-TIME:", b"TRIGGER:")
+
+    with pytest.raises(AssertionError, match="TRIGGER not recognized as DURATION"):
+        parse_strictly(raw)

@@ -4,8 +4,10 @@ Sessions are timed events in the clinic's time zone (``TZID`` with a
 ``VTIMEZONE``), so a 10:00 appointment stays at 10:00 on the wall clock across a
 daylight-saving change. Care tasks are all-day events; their reminders are
 absolute UTC triggers computed from the local reminder time on that very day,
-because a relative "8 hours after midnight" drifts by an hour on DST days.
-Built with the ``icalendar`` package.
+because a relative "8 hours after midnight" drifts by an hour on DST days;
+they say ``VALUE=DATE-TIME``, as RFC 5545 (3.8.6.3) requires of a trigger that is
+not a duration. Built with the ``icalendar`` package; the tests read every file
+with ``icalendar`` and ``vobject`` and store it on a CalDAV server (Radicale).
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dermadelta.errors import InputError
 from dermadelta.protocol.care import CareSchedule
 from dermadelta.protocol.plan import Plan
 from dermadelta.protocol.rulebook import RuleBook, load_rulebook
+
+if TYPE_CHECKING:
+    import icalendar
 
 PRODID = "-//dermadelta//treatment plan//EN"
 
@@ -35,6 +41,18 @@ def local_time(day: dt.date, hhmm: str, zone: ZoneInfo) -> dt.datetime:
     """The aware datetime of wall-clock ``hhmm`` on ``day`` in ``zone``."""
     hour, minute = (int(part) for part in hhmm.split(":"))
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
+
+
+def new_calendar() -> icalendar.Calendar:
+    """An empty calendar with the properties every calendar of a treatment plan carries."""
+    import icalendar
+
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "Microneedling treatment plan")
+    return calendar
 
 
 def plan_calendar(
@@ -61,11 +79,7 @@ def plan_calendar(
     key = hashlib.sha256(json.dumps(plan.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
     utc_stamp = stamp.astimezone(dt.UTC)
 
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", "Microneedling treatment plan")
+    calendar = new_calendar()
     for session in plan.sessions:
         start = local_time(session.date, timing.start_time, zone)
         event = icalendar.Event()
@@ -103,7 +117,12 @@ def plan_calendar(
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", item.title)
-        alarm.add("trigger", local_time(item.first, timing.reminder_time, zone).astimezone(dt.UTC))
+        # An absolute trigger must say VALUE=DATE-TIME (RFC 5545, 3.8.6.3): a reader assumes a duration otherwise.
+        alarm.add(
+            "trigger",
+            local_time(item.first, timing.reminder_time, zone).astimezone(dt.UTC),
+            parameters={"VALUE": "DATE-TIME"},
+        )
         event.add_component(alarm)
         calendar.add_component(event)
     # Only the years the plan spans: keeps the VTIMEZONE short and valid past 2038.
