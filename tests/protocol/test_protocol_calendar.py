@@ -157,24 +157,19 @@ def test_icalendar_and_vobject_read_it_without_a_complaint(tz: str) -> None:
 def test_vobject_reads_the_same_reminders_as_icalendar() -> None:
     raw = raw_export(dt.date(2027, 3, 23))
 
-    by_icalendar = sorted(
-        (str(e["UID"]), str(a["TRIGGER"].to_ical(), "ascii"))
-        for e in parse_strictly(raw).walk("VEVENT")
-        for a in e.walk("VALARM")
-    )
-    parsed = vobject.readOne(raw.decode())
-    by_vobject = []
-    for event in parsed.vevent_list:
-        for alarm in event.valarm_list:
-            value = alarm.trigger.value
-            written = (
-                value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-                if isinstance(value, dt.datetime)
-                else str(icalendar.vDuration(value).to_ical(), "ascii")
-            )
-            by_vobject.append((event.uid.value, written))
+    by_icalendar = [
+        (str(event["UID"]), alarm.decoded("TRIGGER"))
+        for event in parse_strictly(raw).walk("VEVENT")
+        for alarm in event.walk("VALARM")
+    ]
+    by_vobject = [
+        (event.uid.value, alarm.trigger.value)
+        for event in vobject.readOne(raw.decode()).vevent_list
+        for alarm in event.valarm_list
+    ]
 
-    assert sorted(by_vobject) == by_icalendar
+    assert by_vobject == by_icalendar  # the same instants and durations, in the same order
+    assert {type(when) for _, when in by_vobject} == {dt.datetime, dt.timedelta}
 
 
 def test_the_parser_check_catches_a_reminder_without_its_value_type() -> None:
