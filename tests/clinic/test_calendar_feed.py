@@ -17,6 +17,7 @@ from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.calendar_feed import FEED_USERNAME, create_feed, patient_for_secret
 from dermadelta.clinic.records.models import Patient, TreatmentPlan, TreatmentSession
+from tests.calendars import parse_strictly
 
 TODAY = dt.date(2025, 3, 3)
 ADDRESS = re.compile(r'value="(http://testserver/calendar/([^"]+)\.ics)"')
@@ -111,6 +112,27 @@ def test_without_a_plan_the_feed_is_a_calendar_of_the_charted_sessions(as_alice,
 
     assert response.status_code == 200
     assert [str(e["SUMMARY"]) for e in events(response.content)] == ["Microneedling session 1 (done)"]
+
+
+def test_the_feed_is_valid_for_icalendar_and_vobject_with_plan_and_charted_sessions(as_alice, patient, alice, plan):
+    actions.chart_session(
+        patient, {"on": TODAY + dt.timedelta(days=2), "number": 1, "depths": {"left_cheek": 1.0}}, by=alice
+    )
+
+    calendar = parse_strictly(feed(make_feed(as_alice, patient)).content)
+
+    stamps = [e["DTSTAMP"].dt for e in calendar.walk("VEVENT")]
+    assert stamps and all(s.utcoffset() == dt.timedelta(0) for s in stamps)  # RFC 5545: DTSTAMP is in UTC
+    assert any(str(e["UID"]).startswith("charted-session-") for e in calendar.walk("VEVENT"))
+
+
+def test_a_feed_with_nothing_to_show_is_still_a_valid_calendar(as_alice, patient):
+    response = feed(make_feed(as_alice, patient))
+
+    assert response.status_code == 200
+    calendar = parse_strictly(response.content)  # RFC 5545 wants one component: the clinic's time zone
+    assert calendar.walk("VEVENT") == []
+    assert [z["TZID"] for z in calendar.walk("VTIMEZONE")] == ["Europe/London"]
 
 
 def test_the_feed_has_nothing_of_another_patient(as_alice, patient, quinn, plan):

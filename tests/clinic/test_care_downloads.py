@@ -13,6 +13,7 @@ from django.utils import timezone
 from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.records import actions, care
 from dermadelta.clinic.records.models import TreatmentPlan
+from tests.calendars import parse_strictly
 
 TODAY = dt.date(2025, 3, 3)  # a Monday, four weeks before the clocks change in Europe/London
 
@@ -74,6 +75,13 @@ def test_it_times_sessions_in_the_clinics_time_zone(as_alice, plan, riverside):
     tokyo = sessions_of(as_alice.get(calendar(plan)).content)
     assert {e.decoded("DTSTART").utcoffset() for e in tokyo} == {dt.timedelta(hours=9)}
     assert b"TZID=Asia/Tokyo" in as_alice.get(calendar(plan)).content
+
+
+def test_the_calendar_file_is_valid_for_icalendar_and_vobject(as_alice, plan):
+    parsed = parse_strictly(as_alice.get(calendar(plan)).content)
+
+    assert len(parsed.walk("VEVENT")) > 5
+    assert [z["TZID"] for z in parsed.walk("VTIMEZONE")] == ["Europe/London"]
 
 
 def test_it_gives_the_same_calendar_file_every_time(as_alice, as_pat, plan):

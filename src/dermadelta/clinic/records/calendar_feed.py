@@ -11,11 +11,13 @@ The feed is the active plan's calendar as the plan page's download gives it
 (:func:`dermadelta.clinic.records.care.calendar_ics`: sessions with reminders,
 care tasks), plus the sessions charted on a day the active plan has no session
 for (earlier plans, a session moved), as all-day events. It names no one and
-says nothing the patient handout does not.
+says nothing the patient handout does not. With nothing to show yet it still
+holds one component, the clinic's time zone, as RFC 5545 asks of every calendar.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -26,6 +28,7 @@ import icalendar
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from dermadelta.clinic.audit.log import record
 from dermadelta.clinic.audit.models import AuditAction
@@ -33,7 +36,7 @@ from dermadelta.clinic.records.actions import active_plan
 from dermadelta.clinic.records.care import calendar_ics
 from dermadelta.clinic.records.models import Patient
 from dermadelta.clinic.records.schedule import planned_sessions
-from dermadelta.protocol.calendar import PRODID
+from dermadelta.protocol.calendar import new_calendar, time_zone
 
 #: How many random bytes the secret carries (256 bits; 43 characters in URL-safe base64).
 SECRET_BYTES = 32
@@ -101,23 +104,28 @@ def feed_calendar(patient: Patient) -> bytes:
         calendar = icalendar.Calendar.from_ical(calendar_ics(plan))
         planned = {(row.number, row.date) for row in planned_sessions(plan)}
     else:
-        calendar = icalendar.Calendar()
-        calendar.add("prodid", PRODID)
-        calendar.add("version", "2.0")
-        calendar.add("calscale", "GREGORIAN")
-        calendar.add("x-wr-calname", "Microneedling treatment plan")
+        calendar = new_calendar()
         planned = set()
     for session in patient.sessions.order_by("on", "number", "pk"):
         if session.plan_id == getattr(plan, "pk", None) and (session.number, session.on) in planned:
             continue  # the plan's own event already shows it on that day
         event = icalendar.Event()
         event.add("uid", f"charted-session-{session.pk}@dermadelta")
-        event.add("dtstamp", session.created_at)
+        event.add("dtstamp", session.created_at.astimezone(dt.UTC))  # RFC 5545 wants DTSTAMP in UTC
         event.add("dtstart", session.on)
         event.add("summary", f"Microneedling session {session.number} (done)")
         event.add("location", patient.clinic.name)
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
+    if not calendar.subcomponents:
+        # RFC 5545 (3.6) wants a component in every calendar: with nothing to show yet, the
+        # feed carries the clinic's time zone, which says nothing about the patient.
+        today = timezone.localdate()
+        calendar.add_component(
+            icalendar.Timezone.from_tzinfo(
+                time_zone(patient.clinic.time_zone), first_date=today, last_date=today + dt.timedelta(days=366)
+            )
+        )
     return bytes(calendar.to_ical())
 
 
