@@ -1,10 +1,15 @@
-"""The FHIR R4 export of a patient's course: a valid collection Bundle whose references all resolve."""
+"""The FHIR R4 export of a patient's course: a valid Bundle whose references all resolve."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import io
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -19,10 +24,12 @@ from PIL import Image
 from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import ConsentKind, JobStatus, QualityVerdict, View
-from dermadelta.clinic.records.fhir_export import FhirExportError, patient_bundle, validated
+from dermadelta.clinic.records.fhir_export import UCUM_CODES, FhirExportError, patient_bundle, validated
 from dermadelta.clinic.records.models import Comparison, Consent, Consultation, Patient, Photo, TreatmentSession
+from dermadelta.imaging.metrics import METRICS
 
 TODAY = dt.date(2025, 3, 3)
+ADDRESS = "https://clinic.example"
 NOW = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
 
 #: A stored dermadelta.compare/1 result: one detectable rise, one change within the MDC,
@@ -44,8 +51,23 @@ def url(patient: Patient) -> str:
     return reverse("patient_fhir", args=[patient.pk])
 
 
+def export(patient: Patient, **options: Any) -> dict[str, Any]:
+    """The collection export (resources keep their ids there), unless ``options`` say otherwise."""
+    return patient_bundle(patient, now=NOW, base_url=ADDRESS, **({"kind": "collection"} | options))
+
+
+def record_id(resource: dict[str, Any]) -> str:
+    """The record's id: its own in a collection, its identifier's value in a transaction."""
+    if "id" in resource:
+        return str(resource["id"])
+    if "identifier" not in resource:  # the CodeSystem: its canonical address
+        return str(resource["url"])
+    identifier = resource["identifier"]
+    return str((identifier[0] if isinstance(identifier, list) else identifier)["value"])
+
+
 def resources(bundle: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
-    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == resource_type]
+    return [e["resource"] for e in bundle["entry"] if e.get("resource", {}).get("resourceType") == resource_type]
 
 
 def references(value: Any) -> Iterator[str]:
@@ -62,7 +84,7 @@ def references(value: Any) -> Iterator[str]:
 
 
 def assert_references_resolve(bundle: dict[str, Any]) -> None:
-    full_urls = [e["fullUrl"] for e in bundle["entry"]]
+    full_urls = [e["fullUrl"] for e in bundle["entry"] if "resource" in e]
     assert len(full_urls) == len(set(full_urls))
     found = list(references(bundle))
     assert found, "the bundle has no references at all"
@@ -143,7 +165,7 @@ def test_it_exports_a_measured_course_as_a_valid_bundle(as_alice, patient, alice
     assert response["Content-Disposition"] == f'attachment; filename="patient-{patient.pk}-fhir.json"'
     bundle = json.loads(response.content)
     parsed = Bundle.model_validate(bundle)
-    assert parsed.type == "collection"
+    assert parsed.type == "transaction"
     measured = {
         (zone, metric): values
         for zone, metrics in comparison.result["zones"].items()
@@ -154,6 +176,7 @@ def test_it_exports_a_measured_course_as_a_valid_bundle(as_alice, patient, alice
     counts = Counter(e["resource"]["resourceType"] for e in bundle["entry"])
     assert counts == {
         "Patient": 1,
+        "CodeSystem": 1,
         "Consent": 3,
         "QuestionnaireResponse": 1,
         "CarePlan": 1,
@@ -162,7 +185,7 @@ def test_it_exports_a_measured_course_as_a_valid_bundle(as_alice, patient, alice
         "Observation": len(measured),
     }
     assert_references_resolve(bundle)
-    photo_refs = {e["resource"]["id"]: e["fullUrl"] for e in bundle["entry"]}
+    photo_refs = {record_id(e["resource"]): e["fullUrl"] for e in bundle["entry"]}
     for observation in resources(bundle, "Observation"):
         zone = observation["bodySite"]["coding"][0]["code"]
         metric = observation["code"]["coding"][0]["code"]
@@ -175,7 +198,7 @@ def test_it_exports_a_measured_course_as_a_valid_bundle(as_alice, patient, alice
             photo_refs[f"photo-{after_photo.pk}"],
         ]
     [care_plan] = resources(bundle, "CarePlan")
-    assert care_plan["id"] == f"plan-{plan.pk}" and care_plan["status"] == "active"
+    assert record_id(care_plan) == f"plan-{plan.pk}" and care_plan["status"] == "active"
     assert [a["detail"]["status"] for a in care_plan["activity"]] == ["completed", "scheduled", "scheduled"]
     entry = AuditEntry.objects.filter(patient=patient, action=AuditAction.DOWNLOAD).latest("id")
     assert (entry.user, entry.detail) == (alice, "FHIR export")
@@ -185,7 +208,7 @@ def test_it_exports_a_measured_course_as_a_valid_bundle(as_alice, patient, alice
 
 
 def test_every_reference_resolves_to_an_entry_of_the_bundle(patient, course):
-    bundle = patient_bundle(patient, now=NOW)
+    bundle = export(patient)
 
     Bundle.model_validate(bundle)
     assert_references_resolve(bundle)
@@ -193,8 +216,8 @@ def test_every_reference_resolves_to_an_entry_of_the_bundle(patient, course):
 
 
 def test_ids_and_full_urls_are_the_same_on_every_export(patient, course):
-    first = patient_bundle(patient, now=NOW)
-    second = patient_bundle(patient, now=NOW)
+    first = export(patient)
+    second = export(patient)
 
     assert first == second
     ids = [e["resource"]["id"] for e in first["entry"]]
@@ -203,7 +226,7 @@ def test_ids_and_full_urls_are_the_same_on_every_export(patient, course):
 
 
 def test_observations_carry_the_measured_change_its_unit_and_whether_it_is_detectable(patient, course):
-    bundle = patient_bundle(patient, now=NOW)
+    bundle = export(patient)
     observations = {o["id"]: o for o in resources(bundle, "Observation")}
     pk = course["comparison"].pk
 
@@ -214,18 +237,20 @@ def test_observations_carry_the_measured_change_its_unit_and_whether_it_is_detec
         f"comparison-{pk}-left-cheek-tone-ita",
     }
     redness = observations[f"comparison-{pk}-face-redness"]
-    assert redness["valueQuantity"] == {"value": 2.5, "unit": "haemoglobin index"}
+    ucum = "http://unitsofmeasure.org"
+    assert redness["valueQuantity"] == {"value": 2.5, "unit": "haemoglobin index", "system": ucum, "code": "1"}
     assert [c["code"] for c in redness["interpretation"][0]["coding"]] == ["increased", "U"]
     assert {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in redness["component"]} == {
         "before": 10.0,
         "after": 12.5,
         "mdc": 0.8,
     }
+    assert all(c["valueQuantity"]["code"] == "1" for c in redness["component"])
     texture = observations[f"comparison-{pk}-face-texture"]
     assert [c["code"] for c in texture["interpretation"][0]["coding"]] == ["none"]
     ita = observations[f"comparison-{pk}-left-cheek-tone-ita"]
     assert ita["bodySite"]["coding"][0]["code"] == "left_cheek"
-    assert ita["valueQuantity"] == {"value": -4.0, "unit": "degrees"}
+    assert ita["valueQuantity"] == {"value": -4.0, "unit": "degrees", "system": ucum, "code": "deg"}
     assert [c["code"] for c in ita["interpretation"][0]["coding"]] == ["decreased", "D"]
     assert {o["effectiveDateTime"] for o in observations.values()} == {"2025-05-02"}
 
@@ -233,17 +258,17 @@ def test_observations_carry_the_measured_change_its_unit_and_whether_it_is_detec
 def test_a_comparison_still_waiting_for_the_worker_gives_no_observation(patient, course):
     Comparison.objects.filter(pk=course["comparison"].pk).update(status=JobStatus.QUEUED)
 
-    assert resources(patient_bundle(patient, now=NOW), "Observation") == []
+    assert resources(export(patient), "Observation") == []
 
 
 def test_a_photo_is_referenced_through_the_page_that_checks_who_asks(patient, course):
-    bundle = patient_bundle(patient, now=NOW)
+    bundle = export(patient, photos="url")
     documents = {d["id"]: d for d in resources(bundle, "DocumentReference")}
     before = course["before"]
 
     attachment = documents[f"photo-{before.pk}"]["content"][0]["attachment"]
     assert attachment["contentType"] == "image/jpeg"
-    assert attachment["url"] == f"/photos/{before.pk}/image/"
+    assert attachment["url"] == f"{ADDRESS}/photos/{before.pk}/image/"
     assert "data" not in attachment
     text = json.dumps(bundle)
     for photo in (course["before"], course["after"]):
@@ -259,7 +284,7 @@ def test_consents_are_active_until_withdrawn_with_scope_and_kind(patient, alice,
     actions.grant_consent(patient, ConsentKind.MARKETING, by=alice)
     withdraw(patient, ConsentKind.TREATMENT, alice)
 
-    consents = resources(patient_bundle(patient, now=NOW), "Consent")
+    consents = resources(export(patient), "Consent")
 
     by_kind = {c["category"][0]["coding"][1]["code"]: c for c in consents}
     assert set(by_kind) == {"treatment", "photography", "marketing"}
@@ -275,7 +300,7 @@ def test_consents_are_active_until_withdrawn_with_scope_and_kind(patient, alice,
 
 
 def test_the_plan_lists_its_sessions_and_links_the_charted_one(patient, course):
-    bundle = patient_bundle(patient, now=NOW)
+    bundle = export(patient)
     [care_plan] = resources(bundle, "CarePlan")
     [procedure] = resources(bundle, "Procedure")
     session = course["session"]
@@ -298,17 +323,17 @@ def test_a_replaced_plan_is_revoked_and_a_finished_one_completed(patient, alice,
     newer = actions.create_plan(patient, request, consultation=consultation, by=alice)
     old = course["plan"]
 
-    statuses = {p["id"]: p["status"] for p in resources(patient_bundle(patient, now=NOW), "CarePlan")}
+    statuses = {p["id"]: p["status"] for p in resources(export(patient), "CarePlan")}
     assert statuses == {f"plan-{old.pk}": "revoked", f"plan-{newer.pk}": "active"}
 
     for number in (2, 3):
         TreatmentSession.objects.create(patient=patient, plan=old, number=number, on=TODAY, depths={"chin": 1.0})
-    statuses = {p["id"]: p["status"] for p in resources(patient_bundle(patient, now=NOW), "CarePlan")}
+    statuses = {p["id"]: p["status"] for p in resources(export(patient), "CarePlan")}
     assert statuses[f"plan-{old.pk}"] == "completed"
 
 
 def test_the_intake_answers_are_the_questionnaire_response_of_the_patient(patient, course):
-    bundle = patient_bundle(patient, now=NOW)
+    bundle = export(patient)
     [response] = resources(bundle, "QuestionnaireResponse")
 
     assert response["questionnaire"] == "urn:dermadelta:questionnaire:microneedling-intake"
@@ -324,7 +349,7 @@ def test_a_withdrawn_marketing_consent_leaves_every_photo_out(patient, alice, co
     actions.grant_consent(patient, ConsentKind.MARKETING, by=alice)
     withdraw(patient, ConsentKind.MARKETING, alice)
 
-    bundle = patient_bundle(patient, now=NOW)
+    bundle = export(patient)
 
     assert resources(bundle, "DocumentReference") == []
     observations = resources(bundle, "Observation")
@@ -339,20 +364,20 @@ def test_a_marketing_consent_given_again_lets_the_photos_out_again(patient, alic
     withdraw(patient, ConsentKind.MARKETING, alice)
     actions.grant_consent(patient, ConsentKind.MARKETING, by=alice)
 
-    assert len(resources(patient_bundle(patient, now=NOW), "DocumentReference")) == 2
+    assert len(resources(export(patient), "DocumentReference")) == 2
 
 
 def test_a_withdrawn_photography_consent_leaves_every_photo_out(patient, alice, course):
     withdraw(patient, ConsentKind.PHOTOGRAPHY, alice)
 
-    bundle = patient_bundle(patient, now=NOW)
+    bundle = export(patient)
 
     assert resources(bundle, "DocumentReference") == []
     assert all("derivedFrom" not in o for o in resources(bundle, "Observation"))
 
 
 def test_photos_are_exported_when_marketing_consent_was_never_asked(patient, course):
-    documents = resources(patient_bundle(patient, now=NOW), "DocumentReference")
+    documents = resources(export(patient), "DocumentReference")
 
     assert {d["id"] for d in documents} == {f"photo-{course['before'].pk}", f"photo-{course['after'].pk}"}
 
@@ -364,7 +389,7 @@ def test_an_intake_the_rule_book_cannot_read_stops_the_export_with_the_reason(as
     Consultation.objects.filter(patient=patient).update(answers={"age": "old"})
 
     with pytest.raises(FhirExportError, match="QuestionnaireResponse/consultation-"):
-        patient_bundle(patient, now=NOW)
+        export(patient)
     response = as_alice.get(url(patient))
     assert response.status_code == 409
     assert "cannot be exported" in response.content.decode()
@@ -378,10 +403,10 @@ def test_an_invalid_resource_is_refused_with_its_name_and_the_missing_field():
 
 
 def test_a_patient_with_nothing_recorded_is_a_bundle_of_the_patient_alone(quinn):
-    bundle = patient_bundle(quinn, now=NOW)
+    bundle = export(quinn)
 
     Bundle.model_validate(bundle)
-    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Patient"]
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Patient", "CodeSystem"]
     assert bundle["entry"][0]["resource"]["name"][0]["family"] == "Fox"
 
 
@@ -415,3 +440,157 @@ def test_a_colleague_may_download_it_and_is_audited(as_bob, bob, patient, course
     entry = AuditEntry.objects.filter(patient=patient).latest("id")
     assert (entry.user, entry.action, entry.detail) == (bob, AuditAction.DOWNLOAD, "FHIR export")
     assert timezone.now() - entry.at < dt.timedelta(minutes=1)
+
+
+# --- a transaction a server imports --------------------------------------------------------------------------
+
+
+def test_a_transaction_creates_the_patient_once_and_updates_every_record_by_its_identifier(patient, course):
+    bundle = export(patient, kind="transaction")
+
+    Bundle.model_validate(bundle)
+    assert bundle["type"] == "transaction"
+    assert_references_resolve(bundle)
+    requests = {e["resource"]["resourceType"]: e["request"] for e in bundle["entry"]}
+    assert requests["Patient"] == {
+        "method": "POST",
+        "url": "Patient",
+        "ifNoneExist": f"identifier={ADDRESS}/fhir/sid/patient|{patient.pk}",
+    }
+    assert requests["CodeSystem"] == {
+        "method": "POST",
+        "url": "CodeSystem",
+        "ifNoneExist": "url=urn:dermadelta:metric&version=1",
+    }
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        assert "id" not in resource  # the server names what it creates
+        if resource["resourceType"] in ("Patient", "CodeSystem"):
+            continue
+        assert entry["request"] == {
+            "method": "PUT",
+            "url": f"{resource['resourceType']}?identifier={ADDRESS}/fhir/sid/record|{record_id(resource)}",
+        }
+    [patient_resource] = resources(bundle, "Patient")
+    assert patient_resource["identifier"] == [
+        {"use": "usual", "system": f"{ADDRESS}/fhir/sid/patient", "value": str(patient.pk)}
+    ]
+    # QuestionnaireResponse has a single identifier in R4.
+    [answers] = resources(bundle, "QuestionnaireResponse")
+    assert answers["identifier"]["value"].startswith("consultation-")
+
+
+def test_a_transaction_deletes_photos_sent_before_once_they_may_no_longer_leave(patient, alice, course):
+    actions.grant_consent(patient, ConsentKind.MARKETING, by=alice)
+    withdraw(patient, ConsentKind.MARKETING, alice)
+
+    bundle = export(patient, kind="transaction")
+
+    deletes = [e["request"] for e in bundle["entry"] if "resource" not in e]
+    assert deletes == [
+        {"method": "DELETE", "url": f"DocumentReference?identifier={ADDRESS}/fhir/sid/record|photo-{photo.pk}"}
+        for photo in (course["before"], course["after"])
+    ]
+    assert resources(bundle, "DocumentReference") == []
+    assert all("derivedFrom" not in o for o in resources(bundle, "Observation"))
+
+
+def test_a_collection_has_no_requests_and_deletes_nothing(patient, alice, course):
+    withdraw(patient, ConsentKind.PHOTOGRAPHY, alice)
+
+    bundle = export(patient)
+
+    assert bundle["type"] == "collection"
+    assert all(set(e) == {"fullUrl", "resource"} for e in bundle["entry"])
+
+
+def test_photos_travel_inside_the_file_by_default_with_their_size_and_hash(patient, course):
+    bundle = export(patient, kind="transaction")
+    documents = {record_id(d): d for d in resources(bundle, "DocumentReference")}
+    before = course["before"]
+    with before.display.open("rb") as handle:
+        expected = handle.read()
+
+    attachment = documents[f"photo-{before.pk}"]["content"][0]["attachment"]
+
+    assert "url" not in attachment
+    assert base64.b64decode(attachment["data"]) == expected
+    assert attachment["size"] == len(expected)
+    assert base64.b64decode(attachment["hash"]) == hashlib.sha1(expected).digest()
+    assert before.original.name not in json.dumps(bundle)
+
+
+def test_a_photo_whose_file_is_gone_stops_the_export_with_its_name(patient, course):
+    course["before"].display.delete(save=False)
+
+    with pytest.raises(FhirExportError, match=f"DocumentReference/photo-{course['before'].pk}: the photo's file"):
+        export(patient)
+    # Sent as an address, the photo's file is not needed to make the export.
+    assert len(resources(export(patient, photos="url"), "DocumentReference")) == 2
+
+
+def test_every_quantity_is_in_ucum_and_every_metric_code_is_in_the_published_code_system(patient, course):
+    bundle = export(patient)
+    [code_system] = resources(bundle, "CodeSystem")
+    codes = {c["code"] for c in code_system["concept"]}
+
+    assert code_system["url"] == "urn:dermadelta:metric" and code_system["content"] == "complete"
+    assert codes == set(METRICS) and code_system["count"] == len(METRICS)
+    assert set(UCUM_CODES) == set(METRICS)
+    for observation in resources(bundle, "Observation"):
+        [coding] = observation["code"]["coding"]
+        assert coding["system"] == code_system["url"] and coding["code"] in codes
+        for value in [observation["valueQuantity"], *(c["valueQuantity"] for c in observation["component"])]:
+            assert value["system"] == "http://unitsofmeasure.org"
+            assert value["code"] == UCUM_CODES[coding["code"]] and value["unit"] == METRICS[coding["code"]].unit
+
+
+def test_the_answers_are_authored_on_the_consultation_day_not_when_typed_in(patient, course):
+    Consultation.objects.filter(patient=patient).update(created_at=NOW)
+
+    [answers] = resources(export(patient), "QuestionnaireResponse")
+
+    assert answers["authored"] == TODAY.isoformat()
+
+
+def test_an_unknown_photo_mode_kind_or_address_is_refused_in_plain_words(patient, course):
+    with pytest.raises(FhirExportError, match="'inline' is not a way to send photos: use embed .* or url"):
+        export(patient, photos="inline")
+    with pytest.raises(FhirExportError, match="'batch' is not a kind of export: use transaction or collection"):
+        export(patient, kind="batch")
+    for address in ("clinic.example", "ftp://clinic.example", ""):
+        with pytest.raises(FhirExportError, match="is not the clinic's web address"):
+            patient_bundle(patient, now=NOW, base_url=address)
+
+
+def test_the_page_gives_a_transaction_by_default_and_a_collection_when_asked(as_alice, patient, course, settings):
+    settings.FHIR_PHOTOS = "url"
+
+    transaction = as_alice.get(url(patient))
+    collection = as_alice.get(url(patient), {"type": "collection"})
+    wrong = as_alice.get(url(patient), {"type": "batch"})
+
+    assert json.loads(transaction.content)["type"] == "transaction"
+    body = json.loads(collection.content)
+    assert body["type"] == "collection"
+    assert collection["Content-Disposition"] == f'attachment; filename="patient-{patient.pk}-fhir-collection.json"'
+    # The photos' addresses are the clinic's own, as the request reached it.
+    [document, *_] = resources(body, "DocumentReference")
+    assert document["content"][0]["attachment"]["url"].startswith("http://testserver/photos/")
+    assert wrong.status_code == 400
+    assert "not a kind of export" in wrong.content.decode()
+
+
+def test_the_clinic_refuses_to_start_with_an_unknown_photo_mode(tmp_path):
+    environment = {**os.environ, "DERMADELTA_FHIR_PHOTOS": "inline", "DERMADELTA_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", "from dermadelta.clinic import settings"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode != 0
+    assert "ImproperlyConfigured: DERMADELTA_FHIR_PHOTOS='inline' is not a way to send photos" in done.stderr

@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
 from dermadelta.clinic.env import (
@@ -25,6 +26,7 @@ from dermadelta.clinic.env import (
     secret_key,
 )
 from dermadelta.clinic.infrastructure import database, photo_storage, redis_url
+from dermadelta.protocol.fhir import photo_mode
 
 DATA_DIR = env_path("DERMADELTA_DATA_DIR", Path.cwd() / "var")
 DEBUG = env_bool("DERMADELTA_DEBUG", False)
@@ -132,6 +134,13 @@ FILE_UPLOAD_HANDLERS = ["dermadelta.clinic.uploads.LimitedUploadHandler"]
 #: In the private data folder, not the machine's shared /tmp: a web worker killed mid-upload
 #: leaves its files here, where the orphan sweep removes them (records.orphans).
 FILE_UPLOAD_TEMP_DIR = str(private_folder(DATA_DIR / "incoming"))
+
+#: How the FHIR export carries photos: inside the file (a server that imports it needs nothing
+#: else) or as absolute addresses of the photo page, which only signed-in staff can open.
+try:
+    FHIR_PHOTOS = photo_mode(env_str("DERMADELTA_FHIR_PHOTOS", "embed"), name="DERMADELTA_FHIR_PHOTOS")
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,6 +8,7 @@ Questionnaire and QuestionnaireResponse structure).
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from dermadelta.protocol.rulebook import Question, RuleBook, load_rulebook
@@ -18,6 +19,27 @@ ZONE_SYSTEM = "urn:dermadelta:zone"
 CHOICE_SYSTEM = "urn:dermadelta:answer"
 #: The extra first item: which zones are to be treated.
 ZONES_LINK_ID = "treatment_zones"
+
+
+class PhotoMode(StrEnum):
+    """How an export carries a photo: the image itself inside the file, or its absolute address.
+
+    Here (with no Django in it) so that the settings can refuse an unknown value at start-up.
+    """
+
+    EMBED = "embed"
+    URL = "url"
+
+
+def photo_mode(value: str, *, name: str = "photo mode") -> PhotoMode:
+    """``value`` as a :class:`PhotoMode`; ValueError in plain words when it is none of them."""
+    try:
+        return PhotoMode(value.strip().lower())
+    except ValueError:
+        raise ValueError(
+            f"{name}={value!r} is not a way to send photos: use embed (the photos inside the file) "
+            "or url (their addresses, which need a staff sign-in)"
+        ) from None
 
 
 def _zone_options(book: RuleBook) -> list[dict[str, Any]]:
@@ -85,8 +107,11 @@ def _answer(question: Question, value: Any) -> list[dict[str, Any]]:
     return [{"valueCoding": {"system": ZONE_SYSTEM, "code": zone}} for zone in value]
 
 
-def questionnaire_response(intake: Intake, *, authored: dt.datetime, rules: RuleBook | None = None) -> dict[str, Any]:
-    """A parsed intake as a validated FHIR R4 ``QuestionnaireResponse`` (JSON dict)."""
+def questionnaire_response(intake: Intake, *, authored: dt.date, rules: RuleBook | None = None) -> dict[str, Any]:
+    """A parsed intake as a validated FHIR R4 ``QuestionnaireResponse`` (JSON dict).
+
+    ``authored``: when the answers were given, a day (the consultation's) or a moment.
+    """
     from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
     book = rules or load_rulebook()

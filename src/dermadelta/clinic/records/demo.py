@@ -31,7 +31,7 @@ from django.utils.crypto import get_random_string
 from dermadelta.clinic.accounts.models import Clinic, Membership, Role
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import ConsentKind, Endpoint, JobStatus, View
-from dermadelta.clinic.records.models import Patient, Photo, TreatmentPlan, TreatmentSession
+from dermadelta.clinic.records.models import Consent, Patient, Photo, TreatmentPlan, TreatmentSession
 from dermadelta.protocol.calendar import time_zone
 from dermadelta.protocol.rulebook import load_rulebook
 
@@ -217,11 +217,19 @@ def ensure_patient(clinic: Clinic, login: Login, *, by: User, say: Say = _quiet)
     return patient
 
 
-def ensure_consents(patient: Patient, *, by: User, say: Say = _quiet) -> None:
-    """Grant each consent once; one withdrawn since is left withdrawn."""
+def consultation_day(today: dt.date) -> dt.date:
+    """The day of the demo's consultation, a week before its first session."""
+    return today - dt.timedelta(days=FIRST_SESSION_DAYS_AGO + CONSULTATION_DAYS_BEFORE)
+
+
+def ensure_consents(patient: Patient, *, on: dt.date, by: User, say: Say = _quiet) -> None:
+    """Grant each consent once, dated at the consultation (``on``), before any session; one withdrawn is left so."""
+    given = dt.datetime.combine(on, dt.time(9, 0), tzinfo=time_zone(patient.clinic.time_zone))
     for kind in (ConsentKind.TREATMENT, ConsentKind.PHOTOGRAPHY, ConsentKind.MARKETING):
         if not patient.consents.filter(kind=kind).exists():
-            actions.grant_consent(patient, kind, by=by, note="Simulated demo record")
+            consent = actions.grant_consent(patient, kind, by=by, note="Simulated demo record")
+            # Recorded now, but the simulated patient gave it at the consultation, months ago.
+            Consent.objects.filter(pk=consent.pk).update(granted_at=given)
             say(f"Recorded {kind.label.lower()} consent.")
 
 
@@ -233,7 +241,7 @@ def ensure_plan(patient: Patient, *, today: dt.date, by: User, say: Say = _quiet
     start = today - dt.timedelta(days=FIRST_SESSION_DAYS_AGO)
     consultation = patient.consultations.first() or actions.record_consultation(
         patient,
-        on=start - dt.timedelta(days=CONSULTATION_DAYS_BEFORE),
+        on=consultation_day(today),
         zones=ZONES,
         answers=screening_answers(),
         by=by,
@@ -416,7 +424,7 @@ def seed_demo(
     practitioner = staff["practitioner"]
     patient_login = next(login for login in logins if login.role == "patient")
     patient = ensure_patient(clinic, patient_login, by=practitioner, say=say)
-    ensure_consents(patient, by=practitioner, say=say)
+    ensure_consents(patient, on=consultation_day(day), by=practitioner, say=say)
     plan = ensure_plan(patient, today=day, by=practitioner, say=say)
     ensure_sessions(patient, plan, today=day, by=practitioner, say=say)
     ensure_photos(patient, plan, today=day, by=practitioner, count=photos, say=say)

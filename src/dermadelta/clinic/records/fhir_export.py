@@ -1,44 +1,70 @@
-"""One patient's course as a FHIR R4 ``Bundle`` of type ``collection``.
+"""One patient's course as a FHIR R4 ``Bundle``: a ``transaction`` a server imports, or a ``collection``.
 
 The bundle holds the Patient; a Consent per consent given (``inactive`` once
 withdrawn); a QuestionnaireResponse per consultation (built by
-:mod:`dermadelta.protocol.fhir`); a CarePlan per treatment plan, its activities
-the planned sessions; a Procedure per charted session; a DocumentReference per
-photo; and an Observation per measured metric and zone of every finished
-comparison. Every resource is validated through the ``fhir.resources`` R4B
-models (R4B keeps R4's structure of these resources, and it is the release the
-package provides next to R5): an invalid one stops the export with
-:class:`FhirExportError` naming it, never a bundle with the resource left out.
+:mod:`dermadelta.protocol.fhir`, ``authored`` on the consultation's day); a
+CarePlan per treatment plan, its activities the planned sessions; a Procedure per
+charted session; a DocumentReference per photo; an Observation per measured
+metric and zone of every finished comparison; and the CodeSystem of the metric
+codes those Observations use. Every resource is validated through the
+``fhir.resources`` R4B models (R4B keeps R4's structure of these resources, and
+it is the release the package provides next to R5): an invalid one stops the
+export with :class:`FhirExportError` naming it, never a bundle with the resource
+left out.
 
 Ids are deterministic (``patient-7``, ``photo-12``, ``comparison-3-chin-redness``),
 each entry's ``fullUrl`` is a name-based UUID of its type and id
 (``urn:uuid:...``), and every reference in the bundle is such a ``urn:uuid``, so
-it resolves to an entry of the same bundle.
+it resolves to an entry of the same bundle; a server that imports the
+transaction replaces each with the id it gives the resource.
 
-Photos: a DocumentReference points at the photo through the page that checks who
-asks (``/photos/<id>/image/``), never at a stored file, and carries no image
-data. Photos leave the clinic in this export only while the patient's
-photography consent is active and their marketing consent has not been
-withdrawn (a consent given again counts from then on). When either is not the
-case, the export has no DocumentReference at all, and the Observations measured
-from the photos keep their numbers but carry no ``derivedFrom`` reference to them.
+Identifiers: every record carries one in the clinic's own systems, named under
+the clinic's web address (``<address>/fhir/sid/patient`` with the patient's
+number, ``<address>/fhir/sid/record`` with the record's id), so that importing
+the same export twice, or a later one, finds what the first import made. The
+transaction creates the Patient and the CodeSystem only when none exists
+(``ifNoneExist``: a server's own copy of the patient is never overwritten), and
+writes every other record by a conditional update on its identifier, so that a
+consent withdrawn since, a plan finished or a changed measurement reaches the
+server too. Photos that may no longer leave the clinic are deleted from the
+server the same way (a conditional delete on their identifiers).
+
+Photos: a DocumentReference carries the photo (the copy the pages show, without
+EXIF) either inside the file, base64 with its size and SHA-1 (``embed``, the
+default: a receiving server needs nothing else), or as the absolute address of
+the page that checks who asks (``url``: only signed-in staff of the clinic can
+open it); ``DERMADELTA_FHIR_PHOTOS`` chooses. Photos leave the clinic in this
+export only while the patient's photography consent is active and their
+marketing consent has not been withdrawn (a consent given again counts from then
+on). When either is not the case, the export has no DocumentReference at all,
+and the Observations measured from the photos keep their numbers but carry no
+``derivedFrom`` reference to them.
 
 Coding: the consent's scope is HL7's ``consentscope`` (``treatment`` for
 treatment, ``patient-privacy`` for clinical photography and marketing use of
 photos), its category LOINC 59284-0 "Patient consent" with the kind of consent
 under ``urn:dermadelta:consent``; metrics are coded under ``urn:dermadelta:metric``
-with the zone as the body site (``urn:dermadelta:zone``, the zones of the intake
-questionnaire), and the verdict against the minimal detectable change under
-``urn:dermadelta:change``. No SNOMED CT or LOINC code is claimed for microneedling
-or for the metrics: there is none that means exactly the same.
+(published in the bundle as a CodeSystem) with the zone as the body site
+(``urn:dermadelta:zone``, the zones of the intake questionnaire), and the verdict
+against the minimal detectable change under ``urn:dermadelta:change``. Every
+Quantity is in UCUM (``http://unitsofmeasure.org``): ``1`` for an index or a
+fraction, ``%`` for a value scaled by 100, ``deg`` for the tone angle, with the
+metric's own unit as the text. No SNOMED CT or LOINC code is claimed for
+microneedling or for the metrics: we found none that means the same, so the
+procedure is named in words.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -58,12 +84,14 @@ from dermadelta.clinic.records.models import (
 from dermadelta.clinic.records.schedule import planned_sessions
 from dermadelta.errors import DermadeltaError, InputError
 from dermadelta.imaging.metrics import METRICS
-from dermadelta.protocol.fhir import ZONE_SYSTEM, questionnaire_response
+from dermadelta.protocol.fhir import ZONE_SYSTEM, PhotoMode, photo_mode, questionnaire_response
 from dermadelta.protocol.rulebook import load_rulebook
 from dermadelta.protocol.screening import parse_intake
 from dermadelta.reports.comparison_report import METRIC_LABELS, zone_label
 
 METRIC_SYSTEM = "urn:dermadelta:metric"
+#: The metric codes change only by additions; a new code is a new version of the CodeSystem.
+METRIC_SYSTEM_VERSION = "1"
 CONSENT_KIND_SYSTEM = "urn:dermadelta:consent"
 CHANGE_SYSTEM = "urn:dermadelta:change"
 COMPARISON_VALUE_SYSTEM = "urn:dermadelta:comparison-value"
@@ -72,9 +100,24 @@ ACT_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 INTERPRETATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
 LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
 #: Names the UUIDs of the entries; the same record always gets the same fullUrl.
 UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:dermadelta:fhir")
 PROCEDURE_TEXT = "Microneedling (collagen induction therapy)"
+
+#: Each metric's UCUM code: "1" for an index or a fraction, "%" for a value scaled by 100
+#: (100 x a standard deviation, a contrast or a line strength), "deg" for the tone angle.
+#: The metric's own unit (``METRICS[metric].unit``) goes with it as the unit's text.
+UCUM_CODES = {
+    "redness": "1",
+    "pigmentation": "1",
+    "tone_ita": "deg",
+    "unevenness": "1",
+    "texture": "%",
+    "pores": "%",
+    "wrinkles": "%",
+    "spots": "1",
+}
 
 #: Consent kind -> HL7 consent scope code.
 CONSENT_SCOPES = {
@@ -95,7 +138,22 @@ class FhirExportError(DermadeltaError):
     """The record cannot be exported as valid FHIR; the message says which resource and why."""
 
 
-# --- references --------------------------------------------------------------------------------
+class BundleType(StrEnum):
+    """``transaction``: what a FHIR server imports (the default); ``collection``: a plain set of resources."""
+
+    TRANSACTION = "transaction"
+    COLLECTION = "collection"
+
+
+def bundle_type(value: str) -> BundleType:
+    """``value`` as a :class:`BundleType`; FhirExportError in plain words when it is neither."""
+    try:
+        return BundleType(value.strip().lower())
+    except ValueError:
+        raise FhirExportError(f"{value!r} is not a kind of export: use transaction or collection") from None
+
+
+# --- references and identifiers ---------------------------------------------------------------------
 
 
 def full_url(resource_type: str, resource_id: str) -> str:
@@ -104,10 +162,36 @@ def full_url(resource_type: str, resource_id: str) -> str:
 
 
 def reference(resource_type: str, resource_id: str, display: str = "") -> dict[str, Any]:
-    ref: dict[str, Any] = {"reference": full_url(resource_type, resource_id)}
+    # The type too: a urn:uuid alone does not say what it points at until the server resolves it.
+    ref: dict[str, Any] = {"reference": full_url(resource_type, resource_id), "type": resource_type}
     if display:
         ref["display"] = display
     return ref
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """The clinic's own identifier systems, named under its web address (``https://clinic.example``)."""
+
+    address: str
+
+    @classmethod
+    def at(cls, base_url: str) -> Namespace:
+        parts = urlsplit(base_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise FhirExportError(f"{base_url!r} is not the clinic's web address (http:// or https://, with a host)")
+        return cls(f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}")
+
+    @property
+    def patient_system(self) -> str:
+        return f"{self.address}/fhir/sid/patient"
+
+    @property
+    def record_system(self) -> str:
+        return f"{self.address}/fhir/sid/record"
+
+    def url(self, path: str) -> str:
+        return f"{self.address}{path}"
 
 
 def _id(kind: str, *parts: object) -> str:
@@ -128,6 +212,11 @@ def _coding(system: str, code: str, display: str = "") -> dict[str, Any]:
 
 def _zone(zone: str) -> dict[str, Any]:
     return {"coding": [_coding(ZONE_SYSTEM, zone)], "text": zone_label(zone)}
+
+
+def quantity(value: float, metric: str) -> dict[str, Any]:
+    """A metric's value as a UCUM Quantity, the metric's own unit as its text."""
+    return {"value": value, "unit": METRICS[metric].unit, "system": UCUM, "code": UCUM_CODES[metric]}
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -159,12 +248,37 @@ def validated(resource: Mapping[str, Any]) -> dict[str, Any]:
 # --- the resources ---------------------------------------------------------------------------
 
 
-def patient_resource(patient: Patient) -> dict[str, Any]:
+def metric_code_system() -> dict[str, Any]:
+    """The CodeSystem of the metric codes the Observations use (``urn:dermadelta:metric``)."""
+    return {
+        "resourceType": "CodeSystem",
+        "id": "dermadelta-metric",
+        "url": METRIC_SYSTEM,
+        "version": METRIC_SYSTEM_VERSION,
+        "name": "DermadeltaMetric",
+        "title": "Skin measures from before-and-after photos",
+        "status": "active",
+        "experimental": False,
+        "publisher": "dermadelta",
+        "description": "What dermadelta measures on a zone of the face in a photo; every measure but the tone angle "
+        "is higher when there is more of the concern.",
+        "caseSensitive": True,
+        "content": "complete",
+        "count": len(METRICS),
+        "concept": [
+            {"code": name, "display": METRIC_LABELS.get(name, name), "definition": f"{spec.description} ({spec.unit})"}
+            for name, spec in METRICS.items()
+        ],
+    }
+
+
+def patient_resource(patient: Patient, namespace: Namespace) -> dict[str, Any]:
     telecom = [{"system": "email", "value": patient.email}] if patient.email else []
     telecom += [{"system": "phone", "value": patient.phone}] if patient.phone else []
     resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": _id("patient", patient.pk),
+        "identifier": [{"use": "usual", "system": namespace.patient_system, "value": str(patient.pk)}],
         "name": [{"family": patient.last_name, "given": [patient.first_name], "text": patient.full_name}],
         "birthDate": patient.date_of_birth.isoformat(),
         "managingOrganization": {"display": patient.clinic.name},
@@ -203,11 +317,14 @@ def consent_resource(consent: Consent, patient_ref: Mapping[str, Any]) -> dict[s
 
 
 def questionnaire_response_resource(consultation: Consultation, patient_ref: Mapping[str, Any]) -> dict[str, Any]:
-    """The intake as :func:`dermadelta.protocol.fhir.questionnaire_response` gives it, about this patient."""
+    """The intake as :func:`dermadelta.protocol.fhir.questionnaire_response` gives it, about this patient.
+
+    ``authored`` is the consultation's day, when the patient answered, not when the record was typed in.
+    """
     resource_id = _id("consultation", consultation.pk)
     try:
         intake = parse_intake({"answers": consultation.answers}, on=consultation.on, zones=consultation.zones)
-        response = questionnaire_response(intake, authored=consultation.created_at)
+        response = questionnaire_response(intake, authored=consultation.on)
     except InputError as error:
         raise FhirExportError(f"QuestionnaireResponse/{resource_id}: the intake cannot be read: {error}") from None
     return {**response, "id": resource_id, "subject": patient_ref}
@@ -285,13 +402,31 @@ def procedure_resource(session: TreatmentSession, patient_ref: Mapping[str, Any]
     return resource
 
 
-def document_reference_resource(photo: Photo, patient_ref: Mapping[str, Any]) -> dict[str, Any]:
-    attachment = {
+def _attachment(photo: Photo, mode: PhotoMode, namespace: Namespace) -> dict[str, Any]:
+    """The photo the pages show (no EXIF), inside the file or as the address of the page that checks who asks."""
+    attachment: dict[str, Any] = {
         "contentType": "image/jpeg",
-        "url": reverse("photo_image", args=[photo.pk]),
         "title": f"{photo.label}, {photo.day.isoformat()}",
         "creation": photo.taken_at.isoformat() if photo.taken_at else photo.day.isoformat(),
     }
+    if mode is PhotoMode.URL:
+        return attachment | {"url": namespace.url(reverse("photo_image", args=[photo.pk]))}
+    try:
+        with photo.display.open("rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, ValueError):  # ValueError: the row has no display copy
+        raise FhirExportError(f"DocumentReference/{_id('photo', photo.pk)}: the photo's file is missing") from None
+    # FHIR R4's Attachment.hash is the SHA-1 of the data, in base64.
+    return attachment | {
+        "data": base64.b64encode(data).decode("ascii"),
+        "size": len(data),
+        "hash": base64.b64encode(hashlib.sha1(data).digest()).decode("ascii"),  # noqa: S324 - required by FHIR
+    }
+
+
+def document_reference_resource(
+    photo: Photo, patient_ref: Mapping[str, Any], *, mode: PhotoMode, namespace: Namespace
+) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "DocumentReference",
         "id": _id("photo", photo.pk),
@@ -299,7 +434,7 @@ def document_reference_resource(photo: Photo, patient_ref: Mapping[str, Any]) ->
         "type": {"text": f"Clinical photograph, {photo.get_view_display().lower()} view"},
         "subject": patient_ref,
         "date": photo.uploaded_at.isoformat(),
-        "content": [{"attachment": attachment}],
+        "content": [{"attachment": _attachment(photo, mode, namespace)}],
     }
     if photo.session_id is not None:
         resource["context"] = {"related": [reference("Procedure", _id("session", photo.session_id))]}
@@ -316,7 +451,8 @@ def observation_resources(
         for metric, change in metrics.items():
             if change.delta is None or change.change not in CHANGE_WORDS:
                 continue
-            unit = METRICS[metric].unit
+            if metric not in UCUM_CODES:
+                raise FhirExportError(f"Observation: {metric!r} is not a measure this export knows")
             label = METRIC_LABELS.get(metric, metric)
             interpretation = [_coding(CHANGE_SYSTEM, change.change, CHANGE_WORDS[change.change])]
             if change.change in INTERPRETATIONS:
@@ -334,13 +470,13 @@ def observation_resources(
                 "subject": patient_ref,
                 "effectiveDateTime": comparison.after.day.isoformat(),
                 "bodySite": _zone(zone),
-                "valueQuantity": {"value": change.delta, "unit": unit},
+                "valueQuantity": quantity(change.delta, metric),
                 "interpretation": [{"coding": interpretation, "text": CHANGE_WORDS[change.change]}],
                 "method": {"text": "Before/after photo comparison (dermadelta.compare/1)"},
                 "component": [
                     {
                         "code": {"coding": [_coding(COMPARISON_VALUE_SYSTEM, name)]},
-                        "valueQuantity": {"value": value, "unit": unit},
+                        "valueQuantity": quantity(value, metric),
                     }
                     for name, value in parts
                     if value is not None
@@ -364,12 +500,85 @@ def photos_exportable(patient: Patient) -> bool:
     return ConsentKind.PHOTOGRAPHY in active and (ConsentKind.MARKETING in active or not marketing_withdrawn)
 
 
-def _entries(resources: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [{"fullUrl": full_url(r["resourceType"], r["id"]), "resource": validated(r)} for r in resources]
+def _with_identifier(resource: dict[str, Any], namespace: Namespace) -> dict[str, Any]:
+    """The record's id under the clinic's record system (the Patient and the CodeSystem have their own keys)."""
+    if resource["resourceType"] in ("Patient", "CodeSystem"):
+        return resource
+    identifier = {"system": namespace.record_system, "value": resource["id"]}
+    # QuestionnaireResponse has one identifier in R4; the other resources a list.
+    resource["identifier"] = identifier if resource["resourceType"] == "QuestionnaireResponse" else [identifier]
+    return resource
 
 
-def patient_bundle(patient: Patient, *, now: dt.datetime) -> dict[str, Any]:
-    """The patient's course as a validated FHIR R4 collection Bundle (JSON dict); ``now`` is its timestamp."""
+def _request(resource: Mapping[str, Any], namespace: Namespace) -> dict[str, Any]:
+    """How a server is to write ``resource`` within the transaction (see the module's notes)."""
+    resource_type = resource["resourceType"]
+    if resource_type == "Patient":
+        patient_number = resource["identifier"][0]["value"]
+        return {
+            "method": "POST",
+            "url": "Patient",
+            "ifNoneExist": f"identifier={namespace.patient_system}|{patient_number}",
+        }
+    if resource_type == "CodeSystem":
+        return {
+            "method": "POST",
+            "url": "CodeSystem",
+            "ifNoneExist": f"url={resource['url']}&version={resource['version']}",
+        }
+    return {"method": "PUT", "url": f"{resource_type}?identifier={namespace.record_system}|{resource['id']}"}
+
+
+def _entries(resources: Iterable[dict[str, Any]], kind: BundleType, namespace: Namespace) -> list[dict[str, Any]]:
+    entries = []
+    for resource in resources:
+        entry: dict[str, Any] = {
+            "fullUrl": full_url(resource["resourceType"], resource["id"]),
+            "resource": validated(_with_identifier(resource, namespace)),
+        }
+        if kind is BundleType.TRANSACTION:
+            entry["request"] = _request(resource, namespace)
+            # The server names what it creates; an id of ours would make a conditional update that
+            # finds nothing an "update as create", which servers may refuse (Medplum does).
+            del entry["resource"]["id"]
+        entries.append(entry)
+    return entries
+
+
+def _withdrawn_photos(patient: Patient, namespace: Namespace) -> list[dict[str, Any]]:
+    """Deletes, on the server, of every photo of the patient sent before: they may no longer leave the clinic."""
+    return [
+        {
+            "request": {
+                "method": "DELETE",
+                "url": f"DocumentReference?identifier={namespace.record_system}|{_id('photo', pk)}",
+            }
+        }
+        for pk in patient.photos.order_by("pk").values_list("pk", flat=True)
+    ]
+
+
+def patient_bundle(
+    patient: Patient,
+    *,
+    now: dt.datetime,
+    base_url: str,
+    kind: BundleType | str = BundleType.TRANSACTION,
+    photos: PhotoMode | str = PhotoMode.EMBED,
+) -> dict[str, Any]:
+    """The patient's course as a validated FHIR R4 Bundle (JSON dict).
+
+    ``now`` is its timestamp; ``base_url`` the clinic's web address (it names the
+    clinic's identifier systems and the photos' addresses); ``kind`` a transaction
+    or a collection; ``photos`` how the photos travel. An unknown ``kind`` or
+    ``photos`` is refused with FhirExportError.
+    """
+    namespace = Namespace.at(base_url)
+    kind = bundle_type(kind)
+    try:
+        mode = photo_mode(photos)
+    except ValueError as error:
+        raise FhirExportError(str(error)) from None
     patient_ref = reference("Patient", _id("patient", patient.pk), patient.full_name)
     with_photos = photos_exportable(patient)
     sessions = list(patient.sessions.select_related("practitioner").order_by("on", "number", "pk"))
@@ -380,7 +589,7 @@ def patient_bundle(patient: Patient, *, now: dt.datetime) -> dict[str, Any]:
     comparisons: QuerySet[Comparison] = patient.comparisons.filter(status=JobStatus.DONE).select_related(
         "before__session", "after__session"
     )
-    resources: list[dict[str, Any]] = [patient_resource(patient)]
+    resources: list[dict[str, Any]] = [patient_resource(patient, namespace), metric_code_system()]
     resources += [consent_resource(c, patient_ref) for c in patient.consents.order_by("granted_at", "pk")]
     resources += [questionnaire_response_resource(c, patient_ref) for c in patient.consultations.order_by("on", "pk")]
     resources += [
@@ -388,21 +597,25 @@ def patient_bundle(patient: Patient, *, now: dt.datetime) -> dict[str, Any]:
     ]
     resources += [procedure_resource(s, patient_ref) for s in sessions]
     if with_photos:
-        photos = patient.photos.select_related("session").order_by("uploaded_at", "pk")
-        resources += [document_reference_resource(p, patient_ref) for p in photos]
+        photo_rows = patient.photos.select_related("session").order_by("uploaded_at", "pk")
+        resources += [document_reference_resource(p, patient_ref, mode=mode, namespace=namespace) for p in photo_rows]
     for comparison in comparisons.order_by("created_at", "pk"):
         resources += observation_resources(comparison, patient_ref, with_photos=with_photos)
+    entries = _entries(resources, kind, namespace)
+    if kind is BundleType.TRANSACTION and not with_photos:
+        entries += _withdrawn_photos(patient, namespace)
     return validated(
         {
             "resourceType": "Bundle",
             "id": _id("patient", patient.pk, "course"),
-            "type": "collection",
+            "type": kind.value,
             "timestamp": now.isoformat(),
-            "entry": _entries(resources),
+            "entry": entries,
         }
     )
 
 
-def download_name(patient: Patient) -> str:
+def download_name(patient: Patient, kind: BundleType = BundleType.TRANSACTION) -> str:
     """A file name without the patient's name (downloads end up in shared folders and mail)."""
-    return f"patient-{patient.pk}-fhir.json"
+    suffix = "" if kind is BundleType.TRANSACTION else f"-{kind.value}"
+    return f"patient-{patient.pk}-fhir{suffix}.json"
