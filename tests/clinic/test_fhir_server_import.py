@@ -18,7 +18,8 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
-from dermadelta.clinic.records import demo
+from dermadelta.clinic.records import actions, demo
+from dermadelta.clinic.records.choices import ConsentKind
 from dermadelta.clinic.records.fhir_export import patient_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,14 +27,17 @@ SCRIPT = ROOT / "tests" / "fhir_validate.mjs"
 ADDRESS = "https://clinic.example"
 
 
-def medplum(bundle: dict[str, Any], tmp_path: Path, *args: str) -> dict[str, Any]:
-    """The validator's report on ``bundle`` (it exits 1 when it finds an error; the report says which)."""
+def medplum(bundles: list[dict[str, Any]], tmp_path: Path, *args: str) -> dict[str, Any]:
+    """The validator's report on ``bundles`` (it exits 1 when it finds an error; the report says which)."""
     node = shutil.which("node")
     assert node, "Node.js is needed for the FHIR validator (make install)"
-    path = tmp_path / f"bundle-{bundle['type']}.json"
-    path.write_text(json.dumps(bundle), encoding="utf-8")
+    paths = []
+    for number, bundle in enumerate(bundles):
+        path = tmp_path / f"bundle-{number}-{bundle['type']}.json"
+        path.write_text(json.dumps(bundle), encoding="utf-8")
+        paths.append(str(path))
     done = subprocess.run(
-        [node, str(SCRIPT), str(path), *args], cwd=ROOT, capture_output=True, text=True, timeout=240, check=False
+        [node, str(SCRIPT), *paths, *args], cwd=ROOT, capture_output=True, text=True, timeout=240, check=False
     )
     assert done.returncode in (0, 1), done.stderr
     report: dict[str, Any] = json.loads(done.stdout)
@@ -56,11 +60,11 @@ def test_the_demo_exports_import_into_a_fhir_server_and_pass_its_validator(seede
         Bundle.model_validate(bundle)
         for entry in bundle["entry"]:
             get_fhir_model_class(entry["resource"]["resourceType"]).model_validate(entry["resource"])
-        report = medplum(bundle, tmp_path)
+        report = medplum([bundle], tmp_path)
         assert report["errors"] == [], report["errors"]
         assert report["resources"] == len(bundle["entry"]) > 10
 
-    report = medplum(transaction, tmp_path, "--load")
+    report = medplum([transaction, transaction], tmp_path, "--load")
     assert report["errors"] == [], report["errors"]
     first, second = report["server"]["imports"]
     sent = Counter(e["resource"]["resourceType"] for e in transaction["entry"])
@@ -86,3 +90,23 @@ def test_the_demo_consents_were_given_before_its_first_session(seeded):
     first_session = min(p["performedDateTime"] for p in procedures)
     assert all(c["dateTime"][:10] <= first_session for c in consents)
     assert answers["authored"] == patient.consultations.get().on.isoformat() < first_session
+
+
+def test_a_later_export_withdraws_on_the_server_what_the_patient_withdrew(seeded, tmp_path):
+    patient = seeded.patient
+    now = patient.comparisons.get().finished_at
+    before = patient_bundle(patient, now=now, base_url=ADDRESS)
+    marketing = patient.consents.get(kind=ConsentKind.MARKETING)
+    actions.withdraw_consent(marketing, by=None)
+    after = patient_bundle(patient, now=now, base_url=ADDRESS)
+
+    report = medplum([before, after], tmp_path, "--load")
+
+    assert report["errors"] == [], report["errors"]
+    first, second = report["server"]["imports"]
+    assert first["counts"]["DocumentReference"] == 2 and first["consents"] == ["active"] * 3
+    # The photos are gone from the server, the consent is withdrawn there, the measurements stay.
+    assert second["counts"]["DocumentReference"] == 0
+    assert second["consents"] == ["active", "active", "inactive"]
+    assert second["counts"]["Observation"] == first["counts"]["Observation"] > 0
+    assert second["dangling"] == []
