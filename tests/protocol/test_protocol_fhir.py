@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from dermadelta.protocol.fhir import QUESTIONNAIRE_URL, questionnaire, questionnaire_response
+from dermadelta.protocol.fhir import QUESTIONNAIRE_URL, PhotoMode, photo_mode, questionnaire, questionnaire_response
 from dermadelta.protocol.rulebook import load_rulebook
 from dermadelta.protocol.screening import parse_intake
 
@@ -48,10 +50,26 @@ def test_answers_export_as_a_valid_questionnaire_response() -> None:
     resource = questionnaire_response(intake, authored=dt.datetime(2027, 1, 10, 9, tzinfo=dt.UTC))
     QuestionnaireResponse.model_validate(resource)
     assert resource["questionnaire"] == QUESTIONNAIRE_URL
-    items = {}
+    items: dict[str, list[dict[str, Any]]] = {}
     for item in resource["item"]:
         items.setdefault(item["linkId"], []).append(item)
     assert items["age"][0]["answer"] == [{"valueInteger": 30}]
     assert items["hsv_history"][0]["answer"] == [{"valueBoolean": False}]
     assert items["isotretinoin_last_dose"][0]["answer"] == [{"valueDate": "2026-08-31"}]
     assert len(items["filler_or_surgery"]) == 2
+
+
+def test_a_photo_mode_is_read_whatever_its_case_and_an_unknown_one_is_refused_by_name() -> None:
+    assert photo_mode(" URL ") is PhotoMode.URL
+    assert photo_mode("embed") is PhotoMode.EMBED
+    with pytest.raises(ValueError, match=r"^SETTING='base64' is not a way to send photos: use embed"):
+        photo_mode("base64", name="SETTING")
+
+
+def test_answers_may_be_authored_on_a_day() -> None:
+    intake = parse_intake({"date": "2027-01-10", "zones": ["chin"], "answers": {}})
+
+    resource = questionnaire_response(intake, authored=dt.date(2027, 1, 10))
+
+    QuestionnaireResponse.model_validate(resource)
+    assert resource["authored"] == "2027-01-10"
