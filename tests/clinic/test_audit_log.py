@@ -190,7 +190,7 @@ def test_it_is_read_only(as_bob, entries, patient):
     assert as_bob.post(URL, {"action": "view"}).status_code == 405
     assert as_bob.delete(URL).status_code == 405
     body = as_bob.get(URL).content.decode()
-    assert '<form method="post"' not in body.split("<main>", 1)[1]  # no edit or delete anywhere
+    assert '<form method="post"' not in body.split("<main", 1)[1]  # no edit or delete anywhere
 
     entry.detail = "rewritten"
     with pytest.raises(AppendOnlyError):

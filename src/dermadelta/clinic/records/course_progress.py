@@ -37,6 +37,7 @@ from dermadelta.outcomes.progress import (
     Measurement,
     Progress,
     Unmeasured,
+    has_expected_band,
     measurements_from_compare,
     progress,
     unmeasured_from_compare,
@@ -48,6 +49,7 @@ from dermadelta.reports.comparison_report import (
     RESIDUAL_TARGET_IOD,
     ZONE_ORDER,
     capture_words,
+    display_unit,
     distance_note,
     findings,
     judged,
@@ -57,11 +59,13 @@ from dermadelta.reports.comparison_report import (
     zone_label,
     zone_rows,
 )
-from dermadelta.reports.progress_words import PATIENT_REASONS, Audience, status_tone, status_words
+from dermadelta.reports.comparison_report import _number as shown_number  # the results table's rounding
+from dermadelta.reports.progress_words import NO_BAND_WORDS, PATIENT_REASONS, Audience, status_tone, status_words
 
 NO_REASON = "no reason was recorded"
 NOTHING_MEASURED = "Nothing is measured yet: the chart appears once a photo taken after treatment began is compared."
 NO_PLAN = "There is no active treatment plan, so there is nothing to compare the measurements with."
+NO_RANGE = "none"
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,7 @@ class CourseProgress:
                 status, day, reason = "not_measurable", unmeasured[metric].day, unmeasured[metric].reason or NO_REASON
             elif metric in latest:
                 status, day, reason = latest[metric].status, latest[metric].day, latest[metric].reason
-                if audience == "patient":
-                    reason = PATIENT_REASONS[status]
+                reason = _reason(status, reason, audience)
             else:
                 continue
             items.append(
@@ -115,6 +118,56 @@ class CourseProgress:
                 }
             )
         return items
+
+    def numbers(self, audience: Audience = "clinic") -> list[dict[str, Any]]:
+        """Every point of the chart as a row of words and numbers: its text alternative.
+
+        One row per measure and day, in the library's metric order and then by day: the
+        measured change since baseline, the smallest detectable change (the chart's bar),
+        the expected range at that day (the chart's shaded band, where the model has one)
+        and where it stands, in the units and rounding of the results table.
+        """
+        if self.progress is None:
+            return []
+        responses = list(self.courses)
+        rows: list[dict[str, Any]] = []
+        for verdict in self.progress.verdicts:
+            banded = has_expected_band(verdict.metric, responses)
+            low, high = (
+                shown_number(v, verdict.metric, signed=True) for v in (verdict.expected_low, verdict.expected_high)
+            )
+            rows.append(
+                _numbers_row(verdict.metric, verdict.day)
+                | {
+                    "measured": shown_number(verdict.measured, verdict.metric, signed=True),
+                    "mdc": shown_number(verdict.mdc, verdict.metric),
+                    "expected": f"{low} to {high}" if banded else NO_RANGE,
+                    "words": status_words(verdict.status, audience),
+                    "reason": _reason(verdict.status, verdict.reason, audience),
+                }
+            )
+        for item in self.progress.unmeasured:
+            rows.append(
+                _numbers_row(item.metric, item.day)
+                | {
+                    "measured": "–",
+                    "mdc": "–",
+                    "expected": "–",
+                    "words": NO_BAND_WORDS[audience]["unmeasured"].lower(),
+                    "reason": item.reason or NO_REASON,
+                }
+            )
+        order = {metric: index for index, metric in enumerate(METRICS)}
+        return sorted(rows, key=lambda row: (order[row["metric"]], row["day"]))
+
+
+def _numbers_row(metric: str, day: float) -> dict[str, Any]:
+    return {"metric": metric, "label": METRIC_LABELS.get(metric, metric), "unit": display_unit(metric), "day": int(day)}
+
+
+def _reason(status: str, reason: str, audience: Audience) -> str:
+    """Why a measured status is what it is: the outcome model's reason for the clinic, plain words for the patient."""
+    return PATIENT_REASONS[status] if audience == "patient" else reason
 
 
 def outcome_patient(patient: Patient, *, today: dt.date | None = None) -> OutcomePatient:

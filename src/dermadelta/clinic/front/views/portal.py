@@ -13,9 +13,11 @@ from dermadelta.clinic.front.views.calendar_feed import feed_created
 from dermadelta.clinic.records.access import get_patient, visible
 from dermadelta.clinic.records.calendar_feed import create_feed, has_feed, revoke_feed
 from dermadelta.clinic.records.choices import JobStatus
+from dermadelta.clinic.records.course_progress import course_progress
 from dermadelta.clinic.records.models import Comparison, Photo
 from dermadelta.clinic.records.portal import this_week
 from dermadelta.protocol.calendar import time_zone
+from dermadelta.reports.progress_words import DAYS_AXIS
 
 
 @patient_required
@@ -31,6 +33,8 @@ def portal(request: HttpRequest, actor: Actor) -> HttpResponse:
         .order_by("-created_at", "-id")
     )
     week = this_week(patient, today)
+    has_measured = any(c.status == JobStatus.DONE for c in comparisons)
+    course = course_progress(patient) if has_measured else None
     return render(
         request,
         "front/portal/portal.html",
@@ -39,7 +43,11 @@ def portal(request: HttpRequest, actor: Actor) -> HttpResponse:
             "week": week,
             "photos": sorted(photos, key=lambda photo: (photo.day, photo.pk)),
             "comparisons": comparisons,
-            "has_measured": any(c.status == JobStatus.DONE for c in comparisons),
+            "has_measured": has_measured,
+            # The progress chart's numbers in a table: the chart's text alternative.
+            "course": course,
+            "chart_numbers": course.numbers("patient") if course else [],
+            "days_heading": DAYS_AXIS["patient"],
             "has_feed": has_feed(patient),
         },
     )

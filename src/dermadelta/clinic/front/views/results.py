@@ -43,7 +43,7 @@ from dermadelta.clinic.records.course_progress import (
 from dermadelta.clinic.records.models import Comparison
 from dermadelta.clinic.records.visuals import SIMULATED_NOTICE
 from dermadelta.errors import InputError
-from dermadelta.reports.progress_words import Audience
+from dermadelta.reports.progress_words import DAYS_AXIS, Audience
 
 PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
 #: The only kinds of stored visual the viewer serves.
@@ -136,8 +136,13 @@ def comparison_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpRespon
         }
         if comparison.status == JobStatus.DONE:
             context |= _viewer_context(request, comparison)
-            course = course_progress(comparison.patient)
-            context |= {"course": course, "course_latest": course.latest(chart_audience(request, actor))}
+            course, audience = course_progress(comparison.patient), chart_audience(request, actor)
+            context |= {
+                "course": course,
+                "course_latest": course.latest(audience),
+                "chart_numbers": course.numbers(audience),
+                "days_heading": DAYS_AXIS[audience],
+            }
         return render(request, "front/results/detail.html", context)
 
 

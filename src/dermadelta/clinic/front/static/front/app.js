@@ -21,6 +21,17 @@ function poll(element) {
   }, 2000);
 }
 
+// A table wider than its card scrolls sideways (phones); one with no link or button inside is made a
+// tab stop, so that a keyboard user can reach it and scroll it with the arrow keys (WCAG 2.1.1). Observed,
+// so that a table shown later (a picker, a <details> opened) or a turned phone is judged again.
+function reachIfScrolling(table) {
+  const scrolls = table.scrollWidth > table.clientWidth + 1;
+  if (scrolls && !table.querySelector("a, button, input, select, textarea")) table.tabIndex = 0;
+  else if (!scrolls) table.removeAttribute("tabindex");
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-poll]").forEach(poll);
+  const tables = new ResizeObserver((entries) => entries.forEach((entry) => reachIfScrolling(entry.target)));
+  document.querySelectorAll("table").forEach((table) => tables.observe(table));
 });
