@@ -13,9 +13,6 @@
 
 import { readFileSync } from 'node:fs';
 
-// Medplum 5 expects Node 22's global WebSocket at import; validation never opens one.
-globalThis.WebSocket ??= class {};
-
 function fail(message) {
   process.stderr.write(`fhir_validate: ${message}\n`);
   process.exit(2);
