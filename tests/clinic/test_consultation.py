@@ -353,6 +353,16 @@ def test_it_exports_the_intake_as_a_fhir_questionnaire_response(as_alice, alice,
     ).exists()
 
 
+def test_the_exported_intake_is_authored_on_the_consultation_day(as_alice, alice, patient):
+    """A consultation typed in days later was still answered on its own day."""
+    earlier = today() - dt.timedelta(days=3)
+    consultation = actions.record_consultation(patient, on=earlier, zones=ZONES, answers={"age": 40}, by=alice)
+
+    resource = json.loads(as_alice.get(f"/consultations/{consultation.pk}/?format=fhir").content)
+
+    assert resource["authored"] == earlier.isoformat()
+
+
 def test_it_explains_an_empty_submission(as_alice, patient):
     page = refused(as_alice.post(new_url(patient), {}))
     assert "This field is required." in page and "Tick at least one zone to treat." in page

@@ -134,7 +134,7 @@ def _questionnaire_response(consultation: Consultation) -> HttpResponse:
 
     try:
         intake = parse_intake({"answers": consultation.answers}, on=consultation.on, zones=consultation.zones)
-        resource = questionnaire_response(intake, authored=consultation.created_at)
+        resource = questionnaire_response(intake, authored=consultation.on)
     except InputError as error:
         return HttpResponse(f"This intake cannot be exported: {error}", status=409, content_type="text/plain")
     response = HttpResponse(json.dumps(resource, indent=2), content_type="application/fhir+json")
