@@ -90,6 +90,16 @@ def test_all_day_care_events_end_the_day_after_their_last_day() -> None:
     assert spf.decoded("DTEND") == dt.date(2027, 3, 16)
 
 
+def test_care_events_are_grouped_under_names_a_patient_reads() -> None:
+    """Calendar apps show an event's categories: the phase in words, not its code."""
+    calendar = export(dt.date(2025, 3, 3))
+    care = [event for event in calendar.walk("VEVENT") if "CATEGORIES" in event]
+    shown = {str(name) for event in care for name in event["CATEGORIES"].cats}
+
+    assert len(care) == len(calendar.walk("VEVENT")) - len(sessions(calendar))
+    assert shown == {"Before the session", "What to expect", "Aftercare"}
+
+
 def test_a_session_in_another_time_zone_keeps_its_local_time() -> None:
     event = sessions(export(dt.date(2027, 3, 1), tz="America/New_York"))[2]
     assert event["DTSTART"].dt.hour == 10

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dermadelta.errors import InputError
-from dermadelta.protocol.care import CareSchedule
+from dermadelta.protocol.care import PHASE_LABELS, CareSchedule
 from dermadelta.protocol.plan import Plan
 from dermadelta.protocol.rulebook import RuleBook, load_rulebook
 
@@ -112,7 +112,8 @@ def plan_calendar(
         event.add("dtend", item.last + dt.timedelta(days=1))  # DTEND of a date is exclusive
         event.add("summary", item.title)
         event.add("description", f"{item.detail} (session {item.session})")
-        event.add("categories", [f"microneedling-{item.phase}"])
+        # Calendar apps show categories to the patient: plain words, not the phase's code.
+        event.add("categories", [PHASE_LABELS[item.phase]])
         event.add("transp", "TRANSPARENT")
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")

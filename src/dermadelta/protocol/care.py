@@ -17,6 +17,9 @@ from dermadelta.errors import InputError
 from dermadelta.protocol.plan import Plan
 from dermadelta.protocol.rulebook import CareTask, DepthBand, RuleBook, load_rulebook
 
+#: How each kind of care item is named to people (on screen, in calendars), in the order it is listed.
+PHASE_LABELS = {"pre": "Before the session", "expect": "What to expect", "post": "Aftercare"}
+
 
 @dataclass(frozen=True)
 class CareItem:

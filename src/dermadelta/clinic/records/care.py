@@ -22,13 +22,10 @@ from dermadelta.clinic.records.actions import ActionError, screening_of
 from dermadelta.clinic.records.models import TreatmentPlan
 from dermadelta.errors import InputError
 from dermadelta.protocol.calendar import plan_calendar, time_zone
-from dermadelta.protocol.care import CareItem, CareSchedule
+from dermadelta.protocol.care import PHASE_LABELS, CareItem, CareSchedule
 from dermadelta.protocol.plan import Plan
 from dermadelta.protocol.rulebook import load_rulebook
 from dermadelta.protocol.screening import Screening
-
-#: How each kind of care item is named on screen, in the order it is listed.
-PHASE_LABELS = {"pre": "Before the session", "expect": "What to expect", "post": "Aftercare"}
 
 
 @dataclass(frozen=True)
