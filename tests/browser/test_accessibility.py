@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveApp, _manage, sign_in
+from tests.browser.conftest import CHROMIUM, LiveApp, _manage, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -200,3 +200,115 @@ def test_the_check_finds_low_contrast_an_empty_header_and_headings_out_of_order(
     page.close()
     assert {v["id"] for v in failing["test page"]} == {"color-contrast", "heading-order", "empty-table-header"}
     assert "color-contrast" in describe(failing) and "p" in describe(failing)
+
+
+# --- the keyboard ------------------------------------------------------------------------------------
+
+#: The app's own focus ring (app.css ``--focus``), as the browser computes it.
+FOCUS_RING = "rgb(26, 79, 133)"
+#: What has the keyboard focus, and how it is drawn.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  return {tag: el.tagName.toLowerCase(), id: el.id, type: el.type || "", name: el.name || "",
+          text: (el.getAttribute("aria-label") || el.innerText || el.value || "").trim().slice(0, 40),
+          ring: style.outlineStyle !== "none" ? style.outlineColor : "none", width: parseFloat(style.outlineWidth),
+          on_screen: box.width > 0 && box.height > 0 && box.top >= 0 && box.left >= 0
+                     && box.bottom <= innerHeight && box.right <= innerWidth};
+}"""
+#: Tab presses allowed to reach a control: more means it is effectively out of reach.
+TAB_LIMIT = 80
+
+
+def tab_until(page: Any, wanted: Any) -> list[dict[str, Any]]:
+    """Press Tab until ``wanted(stop)`` holds for the focused element; every stop on the way, that one last."""
+    stops = []
+    for _ in range(TAB_LIMIT):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(FOCUSED))
+        if wanted(stops[-1]):
+            return stops
+    pytest.fail(f"not reached in {TAB_LIMIT} Tab presses; focus went through {[s['text'] or s['tag'] for s in stops]}")
+
+
+def unringed(stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stops not drawn with the app's focus ring (3 px, its colour) or not on the screen."""
+    return [s for s in stops if s["ring"] != FOCUS_RING or s["width"] < 2 or not s["on_screen"]]
+
+
+def _comparison_url(page: Any, app: LiveApp) -> str:
+    _open_demo_patient(page, app)
+    return str(page.locator("a[href^='/comparisons/']").first.get_attribute("href"))
+
+
+def _open_demo_patient(page: Any, app: LiveApp) -> None:
+    page.goto(f"{app.url}/patients/")
+    page.get_by_role("link", name=re.compile("Sample")).first.click()
+    page.wait_for_load_state()
+
+
+def test_the_viewer_works_from_the_keyboard(live_app, browser, demo_logins):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_app, "demo-practitioner", demo_logins["demo-practitioner"])
+    page.goto(live_app.url + _comparison_url(page, live_app))
+    page.wait_for_load_state("networkidle")
+
+    first = tab_until(page, lambda stop: True)[0]
+    assert first["text"] == "Skip to main content" and first["on_screen"], first
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    # The slider: reached by Tab, moved by the arrow keys, its value said in words.
+    stops = tab_until(page, lambda stop: stop["id"] == "wipe-range")
+    slider = page.locator("#wipe-range")
+    assert slider.get_attribute("aria-valuetext") == "Showing 50 % of the after photo and 50 % of the before photo"
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    assert slider.input_value() == "60"
+    assert slider.get_attribute("aria-valuetext") == "Showing 40 % of the after photo and 60 % of the before photo"
+    assert "40%" in page.locator("[data-wipe-before]").evaluate("el => el.style.clipPath")
+    page.keyboard.press("Home")
+    assert slider.get_attribute("aria-valuetext") == "Showing 100 % of the after photo and 0 % of the before photo"
+
+    # The pickers: reached by Tab, changed by the arrow keys, the new view shown and announced politely.
+    announcer = page.locator("[data-viewer-announce]")
+    assert announcer.get_attribute("role") == "status"
+    for picker, kind, words in (("metric-picker", "metric", "Change map shown"), ("zone-picker", "zone", "Zone shown")):
+        stops += tab_until(page, lambda stop, picker=picker: stop["id"] == picker)
+        select = page.locator(f"#{picker}")
+        was = select.input_value()
+        page.keyboard.press("ArrowDown")
+        now = select.input_value()
+        assert now != was, f"{picker}: the arrow key did not change it"
+        shown = page.locator(f"[data-{kind}]:not(select):visible")
+        assert shown.count() == 1 and shown.get_attribute(f"data-{kind}") == now
+        heading = " ".join(shown.locator("h3").inner_text().split())
+        assert announcer.inner_text() == f"{words}: {heading}."
+
+    context.close()
+    assert unringed(stops) == []
+
+
+def test_the_capture_page_is_reached_by_tab_with_a_visible_focus(live_app, browser, demo_logins):
+    # A fake camera, so that the camera's own controls (overlay strength, take photo) are on the page too.
+    camera = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+    )
+    page = camera.new_page(viewport=DESKTOP)
+    sign_in(page, live_app, "demo-practitioner", demo_logins["demo-practitioner"])
+    _open_demo_patient(page, live_app)
+    page.get_by_role("link", name="Capture with camera").click()
+    page.locator("[data-camera]").wait_for(state="visible", timeout=15_000)
+
+    stops = tab_until(page, lambda stop: stop["text"] == "Upload" and stop["tag"] == "button")
+
+    camera.close()
+    reached = {(s["tag"], s["type"], s["text"]) for s in stops}
+    assert {("a", "", "Skip to main content"), ("button", "submit", "Show this view")} <= reached
+    assert ("button", "button", "Take photo") in reached
+    assert any(s["type"] == "range" for s in stops)  # how much of the first photo shows over the camera
+    assert any(s["type"] == "file" for s in stops)
+    assert unringed(stops) == [], unringed(stops)
