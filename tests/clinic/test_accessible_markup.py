@@ -8,7 +8,9 @@ numbers as a table, heading order, header cells with text, and a label for every
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -241,3 +243,45 @@ def test_the_rows_follow_the_metric_order_then_the_day(patient, behind):  # noqa
     assert {row["metric"] for row in rows} == {"texture", "pores", "redness", "spots"}  # one per measured metric
     assert course.first_session is not None
     assert {row["day"] for row in rows} == {(behind.after.day - course.first_session).days}
+
+
+# --- colours ---------------------------------------------------------------------------------------
+
+APP_CSS = Path(__file__).resolve().parents[2] / "src/dermadelta/clinic/front/static/front/app.css"
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2's contrast ratio of two ``#rrggbb`` colours, from 1 to 21."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_contrast_formula_gives_the_published_extremes_and_the_figures_of_the_docs():
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#777777", "#777777") == pytest.approx(1.0)
+    assert contrast("#1f7a4d", "#dcefe4") == pytest.approx(4.43, abs=0.01)  # the old green badge: too faint
+    assert contrast("#9a6a00", "#f6ecd2") == pytest.approx(4.02, abs=0.01)  # the old amber badge
+    assert contrast("#d9dee5", "#ffffff") == pytest.approx(1.35, abs=0.01)  # the old field border
+    # The figures docs/ACCESSIBILITY.md gives for the new colours.
+    assert contrast("#17663f", "#dcefe4") == pytest.approx(5.82, abs=0.01)
+    assert contrast("#7a5200", "#f6ecd2") == pytest.approx(5.88, abs=0.01)
+    assert contrast("#767f8c", "#ffffff") == pytest.approx(4.05, abs=0.01)
+
+
+def test_badges_and_field_borders_meet_the_contrast_minimums():
+    css = APP_CSS.read_text(encoding="utf-8")
+    colour = dict(re.findall(r"--(\w+): (#[0-9a-f]{6})", css))
+    pairs = re.findall(r"\.badge\.(\w+)[^{]*\{ background: (#[0-9a-f]{6}); color: var\(--(\w+)\)", css)
+    assert {tone for tone, _, _ in pairs} == {"go", "caution", "defer"}  # the good, warning and bad badges
+    for tone, background, ink in pairs:
+        assert contrast(colour[ink], background) >= 4.5, tone
+        assert contrast(colour[ink], "#ffffff") >= 4.5, tone  # the same colour as text on a card
+    assert contrast(colour["ink"], "#e8edf3") >= 4.5  # the plain badge
+    assert contrast(colour["field"], "#ffffff") >= 3.0  # a form field's border (WCAG 1.4.11)
+    assert contrast(colour["focus"], colour["bg"]) >= 3.0  # the focus ring on the page
