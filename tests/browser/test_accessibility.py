@@ -41,7 +41,7 @@ PHONE = {"width": 390, "height": 844}
 #: Links that lead to no page of the clinic's own (downloads, images, signing out, Django's admin).
 NOT_PAGES = (".pdf", ".ics", ".png", ".zip", ".json", "/logout/", "/admin/", "/visual/", "/image/", "/api/")
 #: Pages walked from the start page, this many links deep.
-DEPTH = 3
+DEPTH = 4
 
 
 @cache
@@ -105,7 +105,10 @@ def _links(page: Any) -> list[str]:
     hrefs += page.eval_on_selector_all(
         "form[action*='/withdraw/']", "forms => forms.map(f => f.getAttribute('action'))"
     )
-    return sorted({h.split("#")[0] for h in hrefs if not any(part in h for part in NOT_PAGES)})
+    # The handout is a download, but also a web page a patient is given to print.
+    return sorted(
+        {h.split("#")[0] for h in hrefs if h.endswith("?format=html") or not any(part in h for part in NOT_PAGES)}
+    )
 
 
 def walk(page: Any, app: LiveApp, start: str = "/") -> dict[str, list[dict[str, Any]]]:
@@ -153,6 +156,7 @@ MAIN_PAGES = {
         "/consultations/N/",
         "/patients/N/plan/new/",
         "/plans/N/",
+        "/plans/N/handout.pdf",
         "/patients/N/sessions/new/",
         "/sessions/N/",
         "/patients/N/photos/upload/",

@@ -172,7 +172,8 @@ def _tone(metric: str, change: MetricChange) -> Tone:
     return "worse" if change.change == "increased" else "better"
 
 
-def _number(value: float | None, metric: str, *, signed: bool = False) -> str:
+def shown_number(value: float | None, metric: str, *, signed: bool = False) -> str:
+    """A metric's value as the results table shows it: in display units, two decimals."""
     if value is None or not np.isfinite(value):
         return "–"
     scaled = value * display_scale(metric)
@@ -316,10 +317,10 @@ def zone_rows(comparison: Comparison) -> list[dict[str, Any]]:
                     {
                         "label": METRIC_LABELS.get(metric, metric),
                         "unit": display_unit(metric),
-                        "before": _number(change.before, metric),
-                        "after": _number(change.after, metric),
-                        "delta": _number(change.delta, metric, signed=True),
-                        "mdc": _number(change.mdc, metric),
+                        "before": shown_number(change.before, metric),
+                        "after": shown_number(change.after, metric),
+                        "delta": shown_number(change.delta, metric, signed=True),
+                        "mdc": shown_number(change.mdc, metric),
                         "verdict": change_words(metric, change),
                         "reason": reason_words(change),
                         "tone": _tone(metric, change),

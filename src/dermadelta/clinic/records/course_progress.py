@@ -59,7 +59,7 @@ from dermadelta.reports.comparison_report import (
     zone_label,
     zone_rows,
 )
-from dermadelta.reports.comparison_report import _number as shown_number  # the results table's rounding
+from dermadelta.reports.comparison_report import shown_number
 from dermadelta.reports.progress_words import NO_BAND_WORDS, PATIENT_REASONS, Audience, status_tone, status_words
 
 NO_REASON = "no reason was recorded"
