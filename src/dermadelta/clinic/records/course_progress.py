@@ -55,11 +55,11 @@ from dermadelta.reports.comparison_report import (
     judged,
     not_measured,
     refusal_reasons,
+    shown_number,
     was_mirrored,
     zone_label,
     zone_rows,
 )
-from dermadelta.reports.comparison_report import shown_number
 from dermadelta.reports.progress_words import NO_BAND_WORDS, PATIENT_REASONS, Audience, status_tone, status_words
 
 NO_REASON = "no reason was recorded"
