@@ -19,10 +19,15 @@ from django.core.management import call_command
 from django.test import Client
 
 from dermadelta.clinic.accounts.models import Clinic, Membership, Role
+from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import ConsentKind
-from dermadelta.clinic.records.models import Consent, Patient
+from dermadelta.clinic.records.models import Comparison, Consent, Patient, TreatmentPlan
+from tests.clinic.progress_records import behind_comparison
 
 PASSWORD = "correct horse battery staple"
+#: A Monday four weeks before the clocks change in Europe/London: a five-session plan
+#: from it has sessions on both sides of the change.
+CLOCK_CHANGE_START = dt.date(2025, 3, 3)
 
 
 @pytest.fixture(autouse=True)
@@ -175,3 +180,27 @@ def committed(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
         return django_capture_on_commit_callbacks(execute=True)
 
     return context
+
+
+@pytest.fixture
+def clock_change_plan(patient: Patient, alice: User) -> TreatmentPlan:
+    """Pat's plan of five sessions from ``CLOCK_CHANGE_START``, for three zones and two concerns."""
+    consultation = actions.record_consultation(
+        patient,
+        on=CLOCK_CHANGE_START,
+        zones=["left_cheek", "right_cheek", "forehead"],
+        answers={"hsv_history": True},
+        by=alice,
+    )
+    request = actions.PlanRequest(
+        targets=("acne_scars_rolling:left_cheek,right_cheek", "fine_lines:forehead"),
+        start=CLOCK_CHANGE_START,
+        sessions=5,
+    )
+    return actions.create_plan(patient, request, consultation=consultation, by=alice)
+
+
+@pytest.fixture
+def behind(patient: Patient) -> Comparison:
+    """A finished comparison 30 days into Pat's plan for texture and pores, in which texture got rougher."""
+    return behind_comparison(patient)

@@ -20,7 +20,6 @@ from django.urls import reverse
 from dermadelta.clinic.records.course_progress import CourseProgress, course_progress
 from dermadelta.clinic.records.models import Comparison, Patient
 from dermadelta.outcomes.progress import METRICS, Progress, Unmeasured
-from tests.clinic.test_progress_chart_pages import behind  # noqa: F401  (a fixture: a finished comparison)
 
 #: Controls a person never fills in, so they need no label of their own.
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset"}
@@ -67,7 +66,7 @@ def _page(client: Client, url: str) -> Page:
 
 
 @pytest.fixture
-def viewed(behind: Comparison) -> Comparison:  # noqa: F811
+def viewed(behind: Comparison) -> Comparison:
     """The finished comparison with its aligned photos and a change map stored, as the worker leaves it."""
     behind.visuals = {
         "files": {"before": "b.jpg", "after": "a.jpg", "heatmap-texture": "t.png", "heatmap-pores": "p.png"},
@@ -183,7 +182,7 @@ def _numbers_table(page: Page) -> tuple[list[str], list[list[str]]]:
     return header, [cells[i : i + len(header)] for i in range(0, len(cells), len(header))]
 
 
-def test_the_progress_chart_has_its_numbers_in_a_table_under_it(as_alice, patient, behind):  # noqa: F811
+def test_the_progress_chart_has_its_numbers_in_a_table_under_it(as_alice, patient, behind):
     page = _page(as_alice, reverse("comparison", args=[behind.pk]))
 
     [chart] = [e for e in page.find("img") if e["attrs"]["src"] == reverse("progress_chart", args=[patient.pk])]
@@ -212,7 +211,7 @@ def test_the_progress_chart_has_its_numbers_in_a_table_under_it(as_alice, patien
     )  # shown as the table shows it
 
 
-def test_the_patient_reads_the_chart_numbers_in_her_own_words(as_pat, patient, behind):  # noqa: F811
+def test_the_patient_reads_the_chart_numbers_in_her_own_words(as_pat, patient, behind):
     page = _page(as_pat, reverse("portal"))
 
     header, rows = _numbers_table(page)
@@ -234,7 +233,7 @@ def test_the_numbers_say_what_could_not_be_measured_and_nothing_when_there_is_no
     assert (row["words"], row["reason"]) == ("could not be measured", "glare on the cheeks")
 
 
-def test_the_rows_follow_the_metric_order_then_the_day(patient, behind):  # noqa: F811
+def test_the_rows_follow_the_metric_order_then_the_day(patient, behind):
     course = course_progress(patient)
     rows = course.numbers()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import icalendar
 import pytest
@@ -16,8 +15,9 @@ from django.urls import reverse
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.models import Patient, TreatmentPlan
 from tests.calendars import Radicale, by_uid, parse_strictly, store_on
+from tests.clinic.conftest import CLOCK_CHANGE_START
 
-TODAY = dt.date(2025, 3, 3)  # four weeks before the clocks change in Europe/London
+TODAY = CLOCK_CHANGE_START
 ADDRESS = re.compile(r'value="http://testserver(/calendar/[^"]+\.ics)"')
 
 
@@ -28,14 +28,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
 
 
 @pytest.fixture
-def plan(patient: Patient, alice: Any) -> TreatmentPlan:
-    consultation = actions.record_consultation(
-        patient, on=TODAY, zones=["left_cheek", "right_cheek", "forehead"], answers={"hsv_history": True}, by=alice
-    )
-    request = actions.PlanRequest(
-        targets=("acne_scars_rolling:left_cheek,right_cheek", "fine_lines:forehead"), start=TODAY, sessions=5
-    )
-    return actions.create_plan(patient, request, consultation=consultation, by=alice)
+def plan(clock_change_plan: TreatmentPlan) -> TreatmentPlan:
+    return clock_change_plan
 
 
 def feed_address(client: Client, patient: Patient) -> str:

@@ -11,22 +11,17 @@ import pytest
 from django.utils import timezone
 
 from dermadelta.clinic.audit.models import AuditAction, AuditEntry
-from dermadelta.clinic.records import actions, care
+from dermadelta.clinic.records import care
 from dermadelta.clinic.records.models import TreatmentPlan
 from tests.calendars import parse_strictly
+from tests.clinic.conftest import CLOCK_CHANGE_START
 
-TODAY = dt.date(2025, 3, 3)  # a Monday, four weeks before the clocks change in Europe/London
+TODAY = CLOCK_CHANGE_START
 
 
 @pytest.fixture
-def plan(patient: Any, alice: Any) -> TreatmentPlan:
-    consultation = actions.record_consultation(
-        patient, on=TODAY, zones=["left_cheek", "right_cheek", "forehead"], answers={"hsv_history": True}, by=alice
-    )
-    request = actions.PlanRequest(
-        targets=("acne_scars_rolling:left_cheek,right_cheek", "fine_lines:forehead"), start=TODAY, sessions=5
-    )
-    return actions.create_plan(patient, request, consultation=consultation, by=alice)
+def plan(clock_change_plan: TreatmentPlan) -> TreatmentPlan:
+    return clock_change_plan
 
 
 def handout(plan: TreatmentPlan) -> str:
