@@ -83,3 +83,31 @@ def test_it_never_runs_a_finished_job_twice(patient, alice, face_pair, committed
 
     photo.refresh_from_db()
     assert photo.attempts == 1
+
+
+def test_a_queue_that_does_not_answer_fails_the_saved_photo_with_its_reason(
+    patient, alice, face_pair, committed, run_worker, monkeypatch, caplog
+):
+    """The photo is committed before it is queued: a queue that is away must not lose it
+    (waiting for ever) nor turn the upload into an error page."""
+    from dermadelta.clinic.records import tasks
+
+    class Unreachable:
+        def enqueue(self, *args: Any) -> None:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks, "analyse_photo", Unreachable())
+    photo = _upload(patient, face_pair[0], "before.jpg", alice, committed)
+
+    photo.refresh_from_db()
+    assert photo.status == JobStatus.FAILED
+    assert photo.failure == actions.QUEUE_UNREACHABLE
+    assert "could not queue Photo" in caplog.text
+    assert default_storage.exists(photo.original.name)
+
+    monkeypatch.undo()  # the queue is back: a retry analyses it
+    with committed():
+        actions.retry(photo, by=alice)
+    run_worker()
+    photo.refresh_from_db()
+    assert photo.status == JobStatus.DONE

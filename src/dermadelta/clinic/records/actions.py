@@ -518,16 +518,36 @@ def _delete_files(obj: Photo | Comparison) -> None:
             stored.delete(save=False)
 
 
+#: Shown on a job whose queue did not answer when it was saved; "Retry" queues it again.
+QUEUE_UNREACHABLE = (
+    "the background queue did not answer when this was saved; nothing was lost: retry in a moment, "
+    "or tell your administrator"
+)
+
+
+def _enqueue(jobs: Any, task: Any, pk: int) -> None:
+    """Queue a saved job (after its commit); when the queue is away, fail it with the reason.
+
+    The record is committed by now: were the error raised, the person would see an
+    error page for a photo that was saved, and the job would wait for ever.
+    """
+    try:
+        task.enqueue(pk)
+    except Exception:  # whatever the queue's backend raises: a Redis or database outage
+        logger.exception("could not queue %s %s", jobs.model.__name__, pk)
+        jobs.filter(pk=pk, status=JobStatus.QUEUED).update(status=JobStatus.FAILED, failure=QUEUE_UNREACHABLE)
+
+
 def _enqueue_photo(photo_id: int) -> None:
     from dermadelta.clinic.records.tasks import analyse_photo
 
-    analyse_photo.enqueue(photo_id)
+    _enqueue(Photo.with_hidden, analyse_photo, photo_id)
 
 
 def _enqueue_comparison(comparison_id: int) -> None:
     from dermadelta.clinic.records.tasks import compare_photos
 
-    compare_photos.enqueue(comparison_id)
+    _enqueue(Comparison.with_hidden, compare_photos, comparison_id)
 
 
 def request_comparison(before: Photo, after: Photo, *, by: Any, request: HttpRequest | None = None) -> Comparison:
