@@ -157,6 +157,18 @@ def test_the_before_after_slider_says_in_words_how_much_of_each_photo_shows(as_a
     assert page.find("label", **{"for": slider["attrs"]["id"]})
 
 
+def test_a_change_map_says_in_words_what_it_shows(as_alice, viewed):
+    """The words the report's maps carry (and a map stored before they existed, by its name)."""
+    described = "Change map of texture: the face of the before photo in grey, coloured red where it is rougher."
+    viewed.visuals["heatmaps"][0]["alt"] = described
+    viewed.save(update_fields=["visuals"])
+
+    page = _page(as_alice, reverse("comparison", args=[viewed.pk]))
+
+    maps = [e["attrs"]["alt"] for e in page.elements if e["tag"] == "img" and "Change map" in e["attrs"].get("alt", "")]
+    assert maps == [described, "Change map of pores"]
+
+
 def test_the_viewer_has_a_polite_live_region_for_the_map_and_zone_pickers(as_alice, viewed):
     page = _page(as_alice, reverse("comparison", args=[viewed.pk]))
 
