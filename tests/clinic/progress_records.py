@@ -28,7 +28,8 @@ BEHIND_RESULT: dict[str, Any] = {
 }
 
 
-def _photo(patient: Patient, name: str, day: dt.date) -> Photo:
+def stand_in_photo(patient: Patient, name: str, day: dt.date) -> Photo:
+    """A finished photo of ``day`` (taken at 10:00 UTC) with a small stand-in image."""
     buffer = io.BytesIO()
     Image.new("RGB", (40, 50), (180, 140, 120)).save(buffer, format="JPEG")
     taken = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
@@ -56,8 +57,8 @@ def behind_comparison(patient: Patient) -> Comparison:
     TreatmentPlan.objects.create(patient=patient, targets=targets, start=start, plan=made.to_dict())
     return Comparison.objects.create(
         patient=patient,
-        before=_photo(patient, "a", today - dt.timedelta(days=40)),
-        after=_photo(patient, "b", today),
+        before=stand_in_photo(patient, "a", today - dt.timedelta(days=40)),
+        after=stand_in_photo(patient, "b", today),
         status=JobStatus.DONE,
         result=BEHIND_RESULT,
     )

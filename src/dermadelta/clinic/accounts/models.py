@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from dermadelta.errors import InputError
 from dermadelta.protocol.calendar import time_zone
@@ -34,6 +37,14 @@ class Clinic(models.Model):
             time_zone(self.time_zone)
         except InputError as error:
             raise ValidationError({"time_zone": str(error)}) from None
+
+    def local_time(self) -> AbstractContextManager[object]:
+        """Dates and times as the clinic sees them (a photo's day and time, dates on pages and
+        in reports), whatever the server's own time zone; the server's for an unreadable setting."""
+        try:
+            return timezone.override(time_zone(self.time_zone))
+        except InputError:
+            return nullcontext()
 
 
 class Membership(models.Model):

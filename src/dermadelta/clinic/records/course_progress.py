@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -42,7 +41,6 @@ from dermadelta.outcomes.progress import (
     progress,
     unmeasured_from_compare,
 )
-from dermadelta.protocol.calendar import time_zone
 from dermadelta.reports.comparison_report import (
     LARGE_COLOUR_GAIN,
     METRIC_LABELS,
@@ -204,20 +202,12 @@ def _course_view(comparisons: list[Comparison]) -> str | None:
     return max(sorted(set(views)), key=views.count)
 
 
-def clinic_time(patient: Patient) -> AbstractContextManager[None]:
-    """Dates as the patient's clinic sees them (a photo's day, the days of the course, dates on pages)."""
-    try:
-        return timezone.override(time_zone(patient.clinic.time_zone))
-    except InputError:
-        return nullcontext()
-
-
 def course_progress(patient: Patient, *, zone: str = "face") -> CourseProgress:
     """The measured-vs-expected course of ``patient`` over the active plan (``zone`` of the face).
 
     Days are counted in the clinic's time zone.
     """
-    with clinic_time(patient):
+    with patient.clinic.local_time():  # also when called outside a page (the worker, the API)
         return _course_progress(patient, zone=zone)
 
 

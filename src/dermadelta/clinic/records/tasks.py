@@ -130,7 +130,8 @@ def running_job(model: type[J], pk: int) -> Iterator[J | None]:
         yield None
         return
     try:
-        with _heartbeat(job):
+        # Its dates (a photo's day in the report, days between photos) as the clinic sees them.
+        with _heartbeat(job), job.patient.clinic.local_time():
             yield job
     except InputError as error:  # the photo itself is the problem: say so, no traceback needed
         _fail(job, str(error))

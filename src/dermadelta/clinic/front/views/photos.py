@@ -29,7 +29,7 @@ from dermadelta.clinic.front.forms.photos import CaptureForm, PhotoUploadForm
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.access import get_patient, get_record, patients_of, visible
 from dermadelta.clinic.records.choices import JobStatus
-from dermadelta.clinic.records.course_progress import baseline_of, clinic_time
+from dermadelta.clinic.records.course_progress import baseline_of
 from dermadelta.clinic.records.models import Comparison, Patient, Photo
 from dermadelta.clinic.records.photo_visibility import can_hide, hide_photo, show_photo
 
@@ -65,8 +65,7 @@ def _status_context(photo: Photo, actor: Actor) -> dict[str, Any]:
 
 def _uploaded_html(request: HttpRequest, photo: Photo, actor: Actor) -> str:
     """One uploaded photo, as the upload page lists it: thumbnail, name and the polling status."""
-    with clinic_time(photo.patient):
-        return render_to_string("front/photos/_uploaded.html", _status_context(photo, actor), request=request)
+    return render_to_string("front/photos/_uploaded.html", _status_context(photo, actor), request=request)
 
 
 def _uploaded_ids(raw: str) -> list[int]:
@@ -81,14 +80,13 @@ def _upload_page(
 ) -> HttpResponse:
     ids = _uploaded_ids(request.GET.get("photos", ""))
     uploaded = list(patient.photos.filter(pk__in=ids).select_related("session")) if ids else []
-    with clinic_time(patient):
-        context = {
-            "patient": patient,
-            "form": form,
-            "uploaded": [_status_context(p, actor) for p in uploaded],
-            "max_photos": settings.MAX_PHOTOS_PER_UPLOAD,
-        }
-        return render(request, "front/photos/upload.html", context, status=status)
+    context = {
+        "patient": patient,
+        "form": form,
+        "uploaded": [_status_context(p, actor) for p in uploaded],
+        "max_photos": settings.MAX_PHOTOS_PER_UPLOAD,
+    }
+    return render(request, "front/photos/upload.html", context, status=status)
 
 
 def _asked_session(request: HttpRequest, patient: Patient) -> dict[str, Any]:
@@ -157,52 +155,49 @@ def photo_upload(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 def photo_capture(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The camera page: live video with the baseline photo of the view overlaid to match the framing."""
     patient = get_patient(request, actor, pk)
-    with clinic_time(patient):
-        choice = CaptureForm(request.GET or None)
-        view = choice.chosen_view()
-        upload_form = PhotoUploadForm(initial={"view": view}, patient=patient)
-        context = {
-            "patient": patient,
-            "choice": choice,
-            "view": view,
-            "baseline": baseline_of(patient, view),
-            "form": upload_form,
-            "upload_url": reverse("photo_upload", args=[patient.pk]),
-        }
-        return render(request, "front/photos/capture.html", context)
+    choice = CaptureForm(request.GET or None)
+    view = choice.chosen_view()
+    upload_form = PhotoUploadForm(initial={"view": view}, patient=patient)
+    context = {
+        "patient": patient,
+        "choice": choice,
+        "view": view,
+        "baseline": baseline_of(patient, view),
+        "form": upload_form,
+        "upload_url": reverse("photo_upload", args=[patient.pk]),
+    }
+    return render(request, "front/photos/capture.html", context)
 
 
 @member_required
 def photo_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     photo = get_record(request, actor, Photo, pk)
-    with clinic_time(photo.patient):
-        comparisons = (
-            visible(actor, Comparison).filter(Q(before=photo) | Q(after=photo)).select_related("before", "after")
-        )
-        others = []
-        if actor.is_staff_member:
-            others = [
-                p
-                for p in photo.patient.photos.filter(view=photo.view).exclude(pk=photo.pk).select_related("session")
-                if p.usable
-            ]
-        context = {
-            "photo": photo,
-            "patient": photo.patient,
-            "status": _status_context(photo, actor),
-            "comparisons": list(comparisons),
-            "others": others,
-            "can_hide": can_hide(photo, actor),
-        }
-        return render(request, "front/photos/detail.html", context)
+    comparisons = (
+        visible(actor, Comparison).filter(Q(before=photo) | Q(after=photo)).select_related("before", "after")
+    )
+    others = []
+    if actor.is_staff_member:
+        others = [
+            p
+            for p in photo.patient.photos.filter(view=photo.view).exclude(pk=photo.pk).select_related("session")
+            if p.usable
+        ]
+    context = {
+        "photo": photo,
+        "patient": photo.patient,
+        "status": _status_context(photo, actor),
+        "comparisons": list(comparisons),
+        "others": others,
+        "can_hide": can_hide(photo, actor),
+    }
+    return render(request, "front/photos/detail.html", context)
 
 
 @member_required
 def photo_status(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The status fragment the page polls: it carries ``data-poll`` only while the analysis is pending."""
     photo = get_record(request, actor, Photo, pk, action=None)  # polled: the photo page audited the viewing
-    with clinic_time(photo.patient):
-        response = render(request, "front/photos/_status.html", _status_context(photo, actor))
+    response = render(request, "front/photos/_status.html", _status_context(photo, actor))
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -28,7 +28,6 @@ from dermadelta.clinic.records.access import get_patient, get_record
 from dermadelta.clinic.records.choices import JobStatus
 from dermadelta.clinic.records.course_progress import (
     alignment_of,
-    clinic_time,
     course_progress,
     finding_list,
     judged_anything,
@@ -60,23 +59,22 @@ def _private(response: HttpResponse) -> HttpResponse:
 def comparison_new(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """GET: choose two photos. POST: measure the later one against the earlier one in the background."""
     patient = get_patient(request, actor, pk)
-    with clinic_time(patient):
-        status = 200
-        if request.method == "POST":
-            form = ComparisonForm(request.POST, patient=patient)
-            if form.is_valid():
-                try:
-                    comparison = actions.request_comparison(
-                        form.cleaned_data["before"], form.cleaned_data["after"], by=request.user, request=request
-                    )
-                except ValidationError as error:  # an ActionError, or the model's own rule (same view)
-                    form.add_error(None, error.messages)
-                else:
-                    return redirect("comparison", pk=comparison.pk)
-            status = 400
-        else:
-            form = ComparisonForm(patient=patient, initial=_latest_pair(patient))
-        return render(request, "front/results/new.html", {"patient": patient, "form": form}, status=status)
+    status = 200
+    if request.method == "POST":
+        form = ComparisonForm(request.POST, patient=patient)
+        if form.is_valid():
+            try:
+                comparison = actions.request_comparison(
+                    form.cleaned_data["before"], form.cleaned_data["after"], by=request.user, request=request
+                )
+            except ValidationError as error:  # an ActionError, or the model's own rule (same view)
+                form.add_error(None, error.messages)
+            else:
+                return redirect("comparison", pk=comparison.pk)
+        status = 400
+    else:
+        form = ComparisonForm(patient=patient, initial=_latest_pair(patient))
+    return render(request, "front/results/new.html", {"patient": patient, "form": form}, status=status)
 
 
 def _latest_pair(patient: Any) -> dict[str, Any]:
@@ -122,28 +120,27 @@ def _viewer_context(request: HttpRequest, comparison: Comparison) -> dict[str, A
 @member_required
 def comparison_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     comparison = get_record(request, actor, Comparison, pk)
-    with clinic_time(comparison.patient):
-        before, after = comparison.before, comparison.after
-        context: dict[str, Any] = {
-            "comparison": comparison,
-            "patient": comparison.patient,
-            "before": before,
-            "after": after,
-            "pending": comparison.status in PENDING,
-            "can_retry": actor.is_staff_member,
-            "notice": SIMULATED_NOTICE if comparison.patient.simulated else "",
-            "photos": photo_rows(comparison),
+    before, after = comparison.before, comparison.after
+    context: dict[str, Any] = {
+        "comparison": comparison,
+        "patient": comparison.patient,
+        "before": before,
+        "after": after,
+        "pending": comparison.status in PENDING,
+        "can_retry": actor.is_staff_member,
+        "notice": SIMULATED_NOTICE if comparison.patient.simulated else "",
+        "photos": photo_rows(comparison),
+    }
+    if comparison.status == JobStatus.DONE:
+        context |= _viewer_context(request, comparison)
+        course, audience = course_progress(comparison.patient), chart_audience(request, actor)
+        context |= {
+            "course": course,
+            "course_latest": course.latest(audience),
+            "chart_numbers": course.numbers(audience),
+            "days_heading": DAYS_AXIS[audience],
         }
-        if comparison.status == JobStatus.DONE:
-            context |= _viewer_context(request, comparison)
-            course, audience = course_progress(comparison.patient), chart_audience(request, actor)
-            context |= {
-                "course": course,
-                "course_latest": course.latest(audience),
-                "chart_numbers": course.numbers(audience),
-                "days_heading": DAYS_AXIS[audience],
-            }
-        return render(request, "front/results/detail.html", context)
+    return render(request, "front/results/detail.html", context)
 
 
 @member_required
@@ -184,8 +181,7 @@ def comparison_pdf(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     except FileNotFoundError:
         raise Http404("no report") from None
     response = HttpResponse(data, content_type="application/pdf")
-    with clinic_time(comparison.patient):
-        filename = f"comparison-{comparison.pk}-{comparison.before.day:%Y%m%d}-{comparison.after.day:%Y%m%d}.pdf"
+    filename = f"comparison-{comparison.pk}-{comparison.before.day:%Y%m%d}-{comparison.after.day:%Y%m%d}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return _private(response)
 
