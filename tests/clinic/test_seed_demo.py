@@ -77,7 +77,12 @@ def test_it_seeds_a_simulated_analysed_patient_once_and_gives_the_same_logins_tw
     assert patient.simulated and "(simulated)" in patient.full_name
     assert patient.user is not None and patient.user.username == "demo-patient"
     assert patient.active_consents() == {ConsentKind.TREATMENT, ConsentKind.PHOTOGRAPHY, ConsentKind.MARKETING}
-    assert patient.consultations.get().verdict == Verdict.GO
+    consultation = patient.consultations.get()
+    assert consultation.verdict == Verdict.GO
+    # a patient since the consultation, where the consents were given, before any session
+    given = {timezone.localdate(c.granted_at, timezone=time_zone(clinic.time_zone)) for c in patient.consents.all()}
+    assert timezone.localdate(patient.created_at, timezone=time_zone(clinic.time_zone)) == consultation.on
+    assert given == {consultation.on}
 
     today = timezone.localdate(timezone=time_zone(clinic.time_zone))
     plan = patient.plans.get(active=True)

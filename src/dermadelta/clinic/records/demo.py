@@ -192,7 +192,13 @@ def screening_answers(*, age: int = 34, fitzpatrick: str = "II") -> dict[str, An
     return answers
 
 
-def ensure_patient(clinic: Clinic, login: Login, *, by: User, say: Say = _quiet) -> Patient:
+def _at_the_consultation(clinic: Clinic, on: dt.date) -> dt.datetime:
+    """09:00 on the consultation's day in the clinic: when the simulated patient came in."""
+    return dt.datetime.combine(on, dt.time(9, 0), tzinfo=time_zone(clinic.time_zone))
+
+
+def ensure_patient(clinic: Clinic, login: Login, *, since: dt.date, by: User, say: Say = _quiet) -> Patient:
+    """The simulated patient, a patient of the clinic ``since`` the consultation (recorded now)."""
     user = User.objects.get(username=login.username)
     patient = Patient.objects.filter(clinic=clinic, user=user).first()
     if patient is not None:
@@ -213,6 +219,9 @@ def ensure_patient(clinic: Clinic, login: Login, *, by: User, say: Say = _quiet)
         },
         by=by,
     )
+    # Recorded now, but the simulated patient came to the clinic months ago, as its consents say.
+    Patient.objects.filter(pk=patient.pk).update(created_at=_at_the_consultation(clinic, since))
+    patient.refresh_from_db()
     say(f"Created the simulated patient {patient.full_name}.")
     return patient
 
@@ -224,7 +233,7 @@ def consultation_day(today: dt.date) -> dt.date:
 
 def ensure_consents(patient: Patient, *, on: dt.date, by: User, say: Say = _quiet) -> None:
     """Grant each consent once, dated at the consultation (``on``), before any session; one withdrawn is left so."""
-    given = dt.datetime.combine(on, dt.time(9, 0), tzinfo=time_zone(patient.clinic.time_zone))
+    given = _at_the_consultation(patient.clinic, on)
     for kind in (ConsentKind.TREATMENT, ConsentKind.PHOTOGRAPHY, ConsentKind.MARKETING):
         if not patient.consents.filter(kind=kind).exists():
             consent = actions.grant_consent(patient, kind, by=by, note="Simulated demo record")
@@ -423,7 +432,7 @@ def seed_demo(
     staff = ensure_staff(clinic, logins, say=say)
     practitioner = staff["practitioner"]
     patient_login = next(login for login in logins if login.role == "patient")
-    patient = ensure_patient(clinic, patient_login, by=practitioner, say=say)
+    patient = ensure_patient(clinic, patient_login, since=consultation_day(day), by=practitioner, say=say)
     ensure_consents(patient, on=consultation_day(day), by=practitioner, say=say)
     plan = ensure_plan(patient, today=day, by=practitioner, say=say)
     ensure_sessions(patient, plan, today=day, by=practitioner, say=say)
