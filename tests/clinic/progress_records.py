@@ -28,8 +28,8 @@ BEHIND_RESULT: dict[str, Any] = {
 }
 
 
-def stand_in_photo(patient: Patient, name: str, day: dt.date) -> Photo:
-    """A finished photo of ``day`` (taken at 10:00 UTC) with a small stand-in image."""
+def stand_in_photo(patient: Patient, name: str, day: dt.date, **fields: Any) -> Photo:
+    """A finished photo of ``day`` (taken at 10:00 UTC) with small stand-in files (nothing decodes them)."""
     buffer = io.BytesIO()
     Image.new("RGB", (40, 50), (180, 140, 120)).save(buffer, format="JPEG")
     taken = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
@@ -41,6 +41,7 @@ def stand_in_photo(patient: Patient, name: str, day: dt.date) -> Photo:
         taken_at=taken,
         status=JobStatus.DONE,
         quality=QualityVerdict.OK,
+        **fields,
     )
     photo.original.save(f"{name}-original", ContentFile(b"original"), save=False)
     photo.display.save(f"{name}-display.jpg", ContentFile(buffer.getvalue()), save=False)

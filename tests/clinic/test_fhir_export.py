@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import subprocess
@@ -15,18 +14,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
-from PIL import Image
 
 from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.records import actions
-from dermadelta.clinic.records.choices import ConsentKind, JobStatus, QualityVerdict, View
+from dermadelta.clinic.records.choices import ConsentKind, JobStatus, View
 from dermadelta.clinic.records.fhir_export import UCUM_CODES, FhirExportError, patient_bundle, validated
-from dermadelta.clinic.records.models import Comparison, Consent, Consultation, Patient, Photo, TreatmentSession
+from dermadelta.clinic.records.models import Comparison, Consent, Consultation, Patient, TreatmentSession
 from dermadelta.imaging.metrics import METRICS
+from tests.clinic.progress_records import stand_in_photo
 
 TODAY = dt.date(2025, 3, 3)
 ADDRESS = "https://clinic.example"
@@ -89,27 +87,6 @@ def assert_references_resolve(bundle: dict[str, Any]) -> None:
     found = list(references(bundle))
     assert found, "the bundle has no references at all"
     assert set(found) <= set(full_urls), set(found) - set(full_urls)
-
-
-def stand_in_photo(patient: Patient, name: str, day: dt.date, **fields: Any) -> Photo:
-    """A photo row with small stand-in files (the export never decodes the photo)."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 50), (180, 140, 120)).save(buffer, format="JPEG")
-    taken = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
-    photo = Photo(
-        patient=patient,
-        sha256=name * 64,
-        width=40,
-        height=50,
-        taken_at=taken,
-        status=JobStatus.DONE,
-        quality=QualityVerdict.OK,
-        **fields,
-    )
-    photo.original.save(f"{name}-original", ContentFile(b"original"), save=False)
-    photo.display.save(f"{name}-display.jpg", ContentFile(buffer.getvalue()), save=False)
-    photo.save()
-    return photo
 
 
 @pytest.fixture
