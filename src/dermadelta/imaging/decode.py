@@ -207,28 +207,46 @@ def _decode(data: bytes, name: str, max_pixels: int) -> Decoded:
         raise InputError(f"{name}: damaged file, or not a photo that can be read") from None
 
 
-def _decode_checked(data: bytes, name: str, max_pixels: int) -> Decoded:
+def open_header(fp: Any, name: str, max_pixels: int) -> Image.Image:
+    """Pillow's lazy open of ``fp``: its header only, no pixel decoded.
+
+    Refuses, with :class:`InputError` naming ``name``, what no photo may be: not an
+    image, an unsupported format, no pixels or more than ``max_pixels``, a palette
+    image without its palette. The upload check at the door and :func:`decode` both
+    start here, so a file is refused in the same words by either. Closing the
+    image closes ``fp``.
+    """
+    _register_heif()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(fp)
         except UnidentifiedImageError:
             raise InputError(f"{name}: not an image (or an unsupported format)") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise InputError(f"{name}: image claims too many pixels (limit {max_pixels})") from None
         except (OSError, ValueError, SyntaxError, struct.error) as error:
             raise InputError(f"{name}: unreadable image ({error})") from None
-    with image:
+    fmt = (image.format or "").upper()
+    width, height = image.size
+    refusal = ""
+    if fmt not in SUPPORTED_FORMATS:
+        refusal = f"{name}: {fmt or 'unknown'} images are not supported"
+    elif width < 1 or height < 1:
+        refusal = f"{name}: the file declares an image of {width}x{height} pixels"
+    elif width * height > max_pixels:
+        refusal = f"{name}: {width}x{height} is more than the {max_pixels} pixel limit"
+    elif image.mode == "P" and image.palette is None:
+        refusal = f"{name}: a palette image without its colour palette"
+    if refusal:
+        # Not closed here: Pillow would close ``fp`` with it, and an upload is read again after a refusal.
+        raise InputError(refusal)
+    return image
+
+
+def _decode_checked(data: bytes, name: str, max_pixels: int) -> Decoded:
+    with open_header(io.BytesIO(data), name, max_pixels) as image:
         fmt = (image.format or "").upper()
-        if fmt not in SUPPORTED_FORMATS:
-            raise InputError(f"{name}: {fmt or 'unknown'} images are not supported")
-        width, height = image.size
-        if width < 1 or height < 1:
-            raise InputError(f"{name}: the file declares an image of {width}x{height} pixels")
-        if width * height > max_pixels:
-            raise InputError(f"{name}: {width}x{height} is more than the {max_pixels} pixel limit")
-        if image.mode == "P" and image.palette is None:
-            raise InputError(f"{name}: a palette image without its colour palette")
         try:  # reading EXIF or a palette may already read (and miss) the pixel data
             if image.mode in _GRAYSCALE_MODES or (image.mode == "P" and _palette_is_gray(image)):
                 raise InputError(f"{name}: grayscale photo; colour is needed to measure skin")

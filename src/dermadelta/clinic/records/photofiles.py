@@ -13,19 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import struct
-import warnings
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.core.files import File
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from dermadelta.errors import InputError
-from dermadelta.imaging.decode import MIN_SIDE_PX, SUPPORTED_FORMATS, Decoded
-from dermadelta.imaging.decode import _register_heif as register_heif
+from dermadelta.imaging.decode import MIN_SIDE_PX, Decoded, open_header
 
 #: Longest side of the served copy: sharp on a large screen, light on a phone.
 DISPLAY_MAX_SIDE_PX = 2048
@@ -61,28 +58,10 @@ def inspect_photo(upload: File, *, label: str, max_bytes: int, max_pixels: int) 
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    register_heif()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            try:
-                image = Image.open(upload)  # lazy: reads the header only; leaves ``upload`` open
-            except UnidentifiedImageError:
-                raise InputError(f"{label}: not an image (or an unsupported format)") from None
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise InputError(f"{label}: image claims too many pixels (limit {max_pixels})") from None
-            except (OSError, ValueError, SyntaxError, struct.error) as error:
-                raise InputError(f"{label}: unreadable image ({error})") from None
+        image = open_header(upload, label, max_pixels)  # leaves ``upload`` open
         fmt = (image.format or "").upper()
         width, height = image.size
-        if fmt not in SUPPORTED_FORMATS:
-            raise InputError(f"{label}: {fmt or 'unknown'} images are not supported")
-        if width < 1 or height < 1:
-            raise InputError(f"{label}: the file declares an image of {width}x{height} pixels")
-        if width * height > max_pixels:
-            raise InputError(f"{label}: {width}x{height} is more than the {max_pixels} pixel limit")
-        if image.mode == "P" and image.palette is None:
-            raise InputError(f"{label}: a palette image without its colour palette")
         if min(width, height) < MIN_SIDE_PX:  # turning it upright changes no side's length
             raise InputError(
                 f"{label}: {width}x{height} is too small to measure skin "
