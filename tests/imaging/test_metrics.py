@@ -120,8 +120,26 @@ def test_metrics_do_not_move_with_capture_resolution(subject):
     near = analyze(sim.encode_jpeg(subject.rgb, quality=95)).measurements.values["face"]
     farther = cv2.resize(subject.rgb, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)
     far = analyze(sim.encode_jpeg(farther, quality=95)).measurements.values["face"]
-    # A fixed pixel sigma moved roughness 2.2x with distance (DESIGN.md); face-relative
-    # scales keep it within a few percent.
+    # Scales in millimetres on the face, not pixels, keep roughness within a few percent.
+    assert far["texture"] == pytest.approx(near["texture"], rel=0.10)
+    assert far["redness"] == pytest.approx(near["redness"], abs=0.3)
+
+
+@pytest.mark.parametrize(
+    "photo", ["london_087_neutral_f31.jpg", "london_137_neutral_m21.jpg", "webmorph_zoom_15cm.jpg"]
+)
+def test_texture_does_not_move_when_a_real_photo_has_fewer_pixels(photo):
+    import cv2
+
+    from dermadelta.imaging import simulate as sim
+    from dermadelta.imaging.decode import decode
+    from dermadelta.imaging.pipeline import analyze
+    from tests.imaging.conftest import FACES
+
+    rgb = np.clip(decode(FACES / photo).rgb, 0, 1).astype(np.float32)
+    near = analyze(sim.encode_jpeg(rgb, quality=95)).measurements.values["face"]
+    fewer = cv2.resize(rgb, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)
+    far = analyze(sim.encode_jpeg(fewer, quality=95)).measurements.values["face"]
     assert far["texture"] == pytest.approx(near["texture"], rel=0.10)
     assert far["redness"] == pytest.approx(near["redness"], abs=0.3)
 

@@ -77,6 +77,16 @@ def test_hair_over_the_forehead_is_cut_out(real_face):
     assert abs(hair_redness - clean.measurements.values["forehead"]["redness"]) < mdc
 
 
+def _nostril_dark_share(photo: str) -> float:
+    """The share of the nose zone that returns less than a quarter of the light of its own skin."""
+    from dermadelta.imaging.colour import relative_luminance
+    from dermadelta.imaging.pipeline import analyze
+
+    analysis = analyze(FACES / photo)
+    luminance = relative_luminance(analysis.standardized.linear)[analysis.zones.masks["nose"]]
+    return float(np.mean(luminance < 0.25 * np.median(luminance)))
+
+
 @pytest.mark.parametrize(
     "photo", ["london_087_neutral_f31.jpg", "london_137_neutral_m21.jpg", "london_061_smiling_m40.jpg"]
 )
@@ -84,13 +94,13 @@ def test_the_nostrils_are_not_nose_skin(photo):
     """Seen from the front the nostrils lie above the landmarks of the nasal base; they
     change with the camera's height and distance, so in the nose zone they would read
     as texture, lines and spots. A nostril's opening returns far less than a quarter
-    of the light of the nose's skin: 3 to 7 % of the nose zone did so on these faces
-    before nostrils were cut out by their darkness, on light and dark skin alike."""
-    from dermadelta.imaging.colour import relative_luminance
-    from dermadelta.imaging.pipeline import analyze
-
-    analysis = analyze(FACES / photo)
-    nose = analysis.zones.masks["nose"]
-    luminance = relative_luminance(analysis.standardized.linear)[nose]
-    dark_share = float(np.mean(luminance < 0.25 * np.median(luminance)))
+    of the light of the nose's skin, on tan and dark skin alike."""
+    dark_share = _nostril_dark_share(photo)
     assert dark_share < 0.005, f"{dark_share:.2%} of the nose zone is as dark as a nostril"
+
+
+def test_without_the_nostril_cut_the_check_finds_them(monkeypatch):
+    from dermadelta.imaging import zones
+
+    monkeypatch.setattr(zones, "_nostrils", lambda linear, nasal_base: np.zeros_like(nasal_base))
+    assert _nostril_dark_share("london_087_neutral_f31.jpg") > 0.02

@@ -43,8 +43,8 @@ RESIDUAL_TARGET_IOD = 0.01
 LARGE_COLOUR_GAIN = 0.10
 #: A face filling this many times more (or less) of one photo's frame than of the other's: the
 #: camera stood at another distance. Clinical photography keeps the distance fixed; the
-#: evaluation's real photos of one person 30 and 45 cm away (a ratio of 1.25) reported a third
-#: of their verdicts as changes (docs/MEASUREMENT.md).
+#: evaluation's real photos of one person 30 and 45 cm away (a ratio of 0.81, 1.24 the other
+#: way) reported about a quarter of their verdicts as changes (docs/MEASUREMENT.md).
 OTHER_DISTANCE_RATIO = 1.2
 
 
