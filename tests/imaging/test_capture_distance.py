@@ -64,4 +64,6 @@ def test_the_command_line_cautions_too(capsys):
     from dermadelta.cli import main
 
     assert main(["compare", str(FACES / "webmorph_zoom_30cm.jpg"), str(FACES / "webmorph_zoom_60cm.jpg")]) == 0
-    assert "taken at different distances" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "taken at different distances" in out
+    assert "capture page" not in out  # the command line has no such page

@@ -57,7 +57,7 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.received += len(raw_data)
-        self.received_total = getattr(self, "received_total", 0) + len(raw_data)
+        self.received_total += len(raw_data)
         if self.received_total > settings.MAX_UPLOAD_BYTES:
             self.upload_interrupted()  # the partial temporary file goes now, not when collected
             raise UploadTooLarge()

@@ -82,7 +82,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
         if comparison.mirrored:
             print("the after photo was a mirror image; it was flipped back before comparing")
-        if note := distance_note(comparison.face_size_ratio):
+        if note := distance_note(comparison.face_size_ratio, capture_page=False):
             print(note)
         print(f"alignment residual: {comparison.residual_iod:.2%} of the inter-ocular distance")
         for zone, metrics in comparison.zones.items():

@@ -48,19 +48,27 @@ LARGE_COLOUR_GAIN = 0.10
 OTHER_DISTANCE_RATIO = 1.2
 
 
-def distance_note(ratio: Any) -> str:
-    """A caution in plain words when the two photos were taken at clearly different distances, else ""."""
+def distance_note(ratio: Any, *, capture_page: bool = True) -> str:
+    """A caution in plain words when the two photos were taken at clearly different distances, else "".
+
+    ``capture_page``: point to the clinic's capture page for the next photo (the clinic's
+    pages and reports; the command line has no such page).
+    """
     if not isinstance(ratio, int | float) or isinstance(ratio, bool) or not math.isfinite(ratio) or ratio <= 0:
         return ""
     if 1 / OTHER_DISTANCE_RATIO <= ratio <= OTHER_DISTANCE_RATIO:
         return ""
     larger, photo = (ratio, "after") if ratio > 1 else (1 / ratio, "before")
-    return (
+    caution = (
         f"The face fills {larger:.2f} times as much of the {photo} photo's frame as of the other's: the photos were "
         "taken at different distances, which on its own changes what a camera records of the skin. Read every "
-        "measure with care, "
-        "and take the next photo on the clinic's capture page, lining the face up with the first photo shown over "
-        "the camera's view."
+        "measure with care"
+    )
+    if not capture_page:
+        return f"{caution}, and take the next photo at the distance of the first."
+    return (
+        f"{caution}, and take the next photo on the clinic's capture page, lining the face up with the first photo "
+        "shown over the camera's view."
     )
 
 

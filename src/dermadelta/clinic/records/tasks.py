@@ -237,7 +237,7 @@ def analyse_photo(photo_id: int) -> None:
 
 
 def _decoded(photo: Photo) -> Decoded:
-    """The photo's pixels; the first time, also its served copy, its upright size and its camera date.
+    """The photo's pixels; the first time, also its served copy and its upright size.
 
     The upload only read the file's header: a file the decoder refuses (damaged pixel
     data, grayscale) is refused here, by the file's name, and nothing of it is kept
