@@ -125,7 +125,7 @@ def test_it_reports_the_large_upload_with_its_memory_and_every_file_named(tmp_pa
         "status": 200,
         "seconds": 1.7,
         "saved": [f"IMG_{n:04d}.jpg" for n in range(1, 12)],
-        "refused": ["IMG_0012.jpg: 41.2 MB is larger than the 42 MB limit"],
+        "refused": ["IMG_0012.jpg: 43.1 MB is larger than the 42 MB limit"],
         "errors": [],
         "web_workers": 2,
         "worker_peak_rss_mb_before": 149.5,

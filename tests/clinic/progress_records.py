@@ -28,21 +28,14 @@ BEHIND_RESULT: dict[str, Any] = {
 }
 
 
-def stand_in_photo(patient: Patient, name: str, day: dt.date, **fields: Any) -> Photo:
-    """A finished photo of ``day`` (taken at 10:00 UTC) with small stand-in files (nothing decodes them)."""
+def stand_in_photo(patient: Patient, name: str, day: dt.date | None, **fields: Any) -> Photo:
+    """A finished photo of ``day`` (taken at 10:00 UTC; no camera time without a day) with small
+    stand-in files (nothing decodes them); ``fields`` set or override any other column."""
     buffer = io.BytesIO()
     Image.new("RGB", (40, 50), (180, 140, 120)).save(buffer, format="JPEG")
-    taken = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
-    photo = Photo(
-        patient=patient,
-        sha256=name * 64,
-        width=40,
-        height=50,
-        taken_at=taken,
-        status=JobStatus.DONE,
-        quality=QualityVerdict.OK,
-        **fields,
-    )
+    taken = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC) if day else None
+    fields = {"status": JobStatus.DONE, "quality": QualityVerdict.OK, **fields}
+    photo = Photo(patient=patient, sha256=name * 64, width=40, height=50, taken_at=taken, **fields)
     photo.original.save(f"{name}-original", ContentFile(b"original"), save=False)
     photo.display.save(f"{name}-display.jpg", ContentFile(buffer.getvalue()), save=False)
     photo.save()

@@ -8,7 +8,6 @@ import io
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 from PIL import Image
 
 from dermadelta.clinic.records.choices import JobStatus, QualityVerdict, View
@@ -29,6 +28,7 @@ from dermadelta.clinic.records.course_progress import (
 )
 from dermadelta.clinic.records.models import Comparison, Patient, Photo, TreatmentPlan, TreatmentSession
 from dermadelta.protocol.plan import make_plan, parse_targets
+from tests.clinic.progress_records import stand_in_photo
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 START = dt.date(2025, 1, 6)
@@ -78,22 +78,7 @@ RESULT: dict[str, Any] = {
 
 
 def _photo(patient: Patient, name: str, day: dt.date, *, view: str = View.FRONT, quality: str = "ok") -> Photo:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 50), (180, 140, 120)).save(buffer, format="JPEG")
-    photo = Photo(
-        patient=patient,
-        view=view,
-        sha256=name * 64,
-        width=40,
-        height=50,
-        status=JobStatus.DONE,
-        quality=quality,
-        taken_at=dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC),
-    )
-    photo.original.save(f"{name}-original", ContentFile(b"original"), save=False)
-    photo.display.save(f"{name}-display.jpg", ContentFile(buffer.getvalue()), save=False)
-    photo.save()
-    return photo
+    return stand_in_photo(patient, name, day, view=view, quality=quality)
 
 
 def _compare(

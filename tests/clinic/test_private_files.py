@@ -14,8 +14,8 @@ import pytest
 
 from dermadelta.clinic.env import private_file, private_folder, secret_key
 from dermadelta.clinic.infrastructure import database, photo_storage
-from dermadelta.clinic.records import actions, tasks
-from dermadelta.clinic.records.models import Photo
+from dermadelta.clinic.records import actions
+from tests.clinic.photo_records import served_copies
 
 
 def mode(path: Path) -> int:
@@ -94,7 +94,7 @@ def test_an_uploaded_original_and_its_display_copy_are_private(settings, tmp_pat
 
     outcome = actions.upload_photos(patient, [("face.jpg", face_pair[0])], view="front", session=None, by=alice)
     assert len(outcome.saved) == 1
-    tasks._decoded(tasks._claim(Photo, outcome.saved[0].pk))  # the worker's first step: the copy browsers get
+    served_copies(*outcome.saved)  # the worker's first step: the copy browsers get
 
     media = tmp_path / "media"
     files = [p for p in media.rglob("*") if p.is_file()]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import io
 import re
 from typing import Any
 
@@ -14,7 +13,6 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
-from PIL import Image
 
 from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.records import actions
@@ -22,6 +20,7 @@ from dermadelta.clinic.records.choices import ConsentKind, JobStatus, QualityVer
 from dermadelta.clinic.records.models import Comparison, Consent, Patient, Photo, TreatmentPlan
 from dermadelta.clinic.records.visuals import SIMULATED_NOTICE, store_visuals
 from dermadelta.protocol.plan import make_plan, parse_targets
+from tests.clinic.progress_records import stand_in_photo
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: The measured simulated pair and what the worker stored for it, computed once for the whole file.
@@ -30,15 +29,7 @@ _CACHE: dict[str, Any] = {}
 
 def _row(patient: Patient, name: str, *, day: dt.date | None = None, **fields: Any) -> Photo:
     """A photo row with small stand-in files (for pages that do not decode it)."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 50), (180, 140, 120)).save(buffer, format="JPEG")
-    taken = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC) if day else None
-    fields = {"status": JobStatus.DONE, "quality": QualityVerdict.OK, **fields}
-    photo = Photo(patient=patient, sha256=name * 64, width=40, height=50, taken_at=taken, **fields)
-    photo.original.save(f"{name}-original", ContentFile(b"original"), save=False)
-    photo.display.save(f"{name}-display.jpg", ContentFile(buffer.getvalue()), save=False)
-    photo.save()
-    return photo
+    return stand_in_photo(patient, name, day, **fields)
 
 
 def _measured(face_pair: tuple[bytes, bytes]) -> Any:
