@@ -68,6 +68,18 @@ def test_the_demo_exports_import_into_a_fhir_server_and_pass_its_validator(seede
     assert report["errors"] == [], report["errors"]
     first, second = report["server"]["imports"]
     sent = Counter(e["resource"]["resourceType"] for e in transaction["entry"])
+    # The demo's course: its consultation, plan, four charted sessions, two photos and one comparison,
+    # whose Observations are one per zone and measure it measured.
+    assert {kind: n for kind, n in sent.items() if kind != "Observation"} == {
+        "Patient": 1,
+        "CodeSystem": 1,
+        "Consent": 3,
+        "QuestionnaireResponse": 1,
+        "CarePlan": 1,
+        "Procedure": 4,
+        "DocumentReference": 2,
+    }
+    assert sent["Observation"] > 0
     assert first["ok"] and second["ok"]
     assert first["counts"] == dict(sent)
     assert first["dangling"] == []  # every urn:uuid reference became the id the server gave
