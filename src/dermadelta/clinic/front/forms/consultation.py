@@ -23,6 +23,7 @@ from django.http import QueryDict
 from dermadelta.clinic.records.actions import PlanRequest
 from dermadelta.clinic.records.models import Consultation, Patient
 from dermadelta.protocol.rulebook import Question, RuleBook
+from dermadelta.protocol.screening import EMPTY_MEANS_NEVER
 
 NOT_ANSWERED = ""
 YES, NO = "yes", "no"
@@ -31,8 +32,6 @@ NO_ZONE = "none"
 EARLIEST_DATE = dt.date(1900, 1, 1)
 #: The name of the "None of these apply" buttons; each one's value is its section's id.
 NONE_APPLY = "none_apply"
-#: Question types answered by a date (or by ticking "Never").
-DATE_TYPES = frozenset({"date", "zone_dates"})
 _NEVER_PREFIX = "never_"
 
 
@@ -143,7 +142,7 @@ class ConsultationForm(forms.Form):
                     )
             else:
                 self.fields[question_field_name(question.id)] = _question_field(question, book)
-            if question.type in DATE_TYPES:
+            if question.type in EMPTY_MEANS_NEVER:
                 self.fields[never_field_name(question.id)] = forms.BooleanField(
                     label="Never", label_suffix="", required=False
                 )
@@ -186,7 +185,7 @@ class ConsultationForm(forms.Form):
 
     def _row(self, question: Question) -> dict[str, Any]:
         row: dict[str, Any] = {"question": question}
-        if question.type in DATE_TYPES:
+        if question.type in EMPTY_MEANS_NEVER:
             row["never"] = self[never_field_name(question.id)]
         if question.type == "zone_dates":
             fields = [self[zone_date_field_name(question.id, z)] for z in self.book.zones]
@@ -211,7 +210,7 @@ class ConsultationForm(forms.Form):
             elif question.type == "zones" and not any(data.getlist(name)):
                 data.setlist(name, [NO_ZONE])
             elif (
-                question.type in DATE_TYPES
+                question.type in EMPTY_MEANS_NEVER
                 and not self._date_given(data, question)
                 and not data.get(never_field_name(question_id))
             ):
@@ -258,11 +257,11 @@ class ConsultationForm(forms.Form):
             name = question_field_name(question.id)
             if question.type == "zones" and NO_ZONE in (cleaned.get(name) or []) and len(cleaned[name]) > 1:
                 self.add_error(name, "Tick either 'None' or the zones, not both.")
-            if question.type in DATE_TYPES and cleaned.get(never_field_name(question.id)):
+            if question.type in EMPTY_MEANS_NEVER and cleaned.get(never_field_name(question.id)):
                 if self._date_given(self.data, question):
                     self.add_error(never_field_name(question.id), "Give either a date or tick 'Never', not both.")
         # The page offers "Never" on date questions only: a tick anywhere else is not the form's.
-        date_questions = {q.id for q in self.book.questions.values() if q.type in DATE_TYPES}
+        date_questions = {q.id for q in self.book.questions.values() if q.type in EMPTY_MEANS_NEVER}
         if any(k.startswith(_NEVER_PREFIX) and k[len(_NEVER_PREFIX) :] not in date_questions for k in self.data):
             raise forms.ValidationError(
                 "'Never' can only be ticked for a question asking when something last happened. Nothing was recorded."
@@ -274,7 +273,7 @@ class ConsultationForm(forms.Form):
         data = self.cleaned_data
         answers: dict[str, Any] = {}
         for question in self.book.questions.values():
-            if question.type in DATE_TYPES and data.get(never_field_name(question.id)):
+            if question.type in EMPTY_MEANS_NEVER and data.get(never_field_name(question.id)):
                 answers[question.id] = None  # a confirmed "never", stored empty: how the screening reads "never"
                 continue
             if question.type == "zone_dates":
