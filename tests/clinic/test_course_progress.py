@@ -15,7 +15,6 @@ from dermadelta.clinic.records.course_progress import (
     NO_PLAN,
     NOTHING_MEASURED,
     alignment_of,
-    baseline_of,
     course_progress,
     finding_list,
     first_session_day,
@@ -309,9 +308,9 @@ def test_the_baseline_is_the_first_usable_photo_of_the_view(patient):
     _photo(patient, "b", START)
     side = _photo(patient, "c", START + dt.timedelta(days=5), view=View.LEFT)
 
-    assert baseline_of(patient, View.FRONT) == first
-    assert baseline_of(patient, View.LEFT) == side
-    assert baseline_of(patient, View.RIGHT) is None
+    assert patient.baseline(View.FRONT) == first
+    assert patient.baseline(View.LEFT) == side
+    assert patient.baseline(View.RIGHT) is None
 
 
 # --- the tables of one comparison ------------------------------------------------------------------

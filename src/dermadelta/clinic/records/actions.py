@@ -585,10 +585,6 @@ def retry(job: Photo | Comparison, *, by: Any, request: HttpRequest | None = Non
 
 
 def baseline_photo(photo: Photo) -> Photo | None:
-    """The patient's first usable photo of the same view taken before ``photo``, if any."""
-    earlier = [
-        p
-        for p in photo.patient.photos.filter(view=photo.view).exclude(pk=photo.pk).select_related("session")
-        if p.usable and p.day < photo.day
-    ]
-    return min(earlier, key=lambda p: (p.day, p.pk), default=None)
+    """The patient's baseline of ``photo``'s view (:meth:`Patient.baseline`) when it was taken before ``photo``."""
+    first = photo.patient.baseline(photo.view)
+    return first if first is not None and first.pk != photo.pk and first.day < photo.day else None

@@ -25,7 +25,7 @@ from typing import Any, cast
 from django.utils import timezone
 
 from dermadelta.clinic.records.choices import JobStatus, View
-from dermadelta.clinic.records.models import Comparison, Patient, Photo, TreatmentPlan
+from dermadelta.clinic.records.models import Comparison, Patient, TreatmentPlan
 from dermadelta.errors import InputError
 from dermadelta.imaging.compare import MetricChange
 from dermadelta.outcomes.courses import courses_by_response, courses_from_plan_dict
@@ -185,11 +185,6 @@ def first_session_day(plan: TreatmentPlan) -> dt.date | None:
         return charted.on
     dates = plan.session_dates() if isinstance(plan.plan, dict) else []
     return min(dates, default=None)
-
-
-def baseline_of(patient: Patient, view: str) -> Photo | None:
-    """The patient's first usable photo of ``view``: the framing every later photo of that view should match."""
-    return patient.baseline(view)
 
 
 def _course_view(comparisons: list[Comparison]) -> str | None:

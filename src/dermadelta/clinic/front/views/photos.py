@@ -29,7 +29,6 @@ from dermadelta.clinic.front.forms.photos import CaptureForm, PhotoUploadForm
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.access import get_patient, get_record, patients_of, visible
 from dermadelta.clinic.records.choices import JobStatus
-from dermadelta.clinic.records.course_progress import baseline_of
 from dermadelta.clinic.records.models import Comparison, Patient, Photo
 from dermadelta.clinic.records.photo_visibility import can_hide, hide_photo, show_photo
 
@@ -162,7 +161,7 @@ def photo_capture(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "patient": patient,
         "choice": choice,
         "view": view,
-        "baseline": baseline_of(patient, view),
+        "baseline": patient.baseline(view),
         "form": upload_form,
         "upload_url": reverse("photo_upload", args=[patient.pk]),
     }
