@@ -29,23 +29,31 @@ def patients_of(actor: Actor) -> QuerySet[Patient]:
     return Patient.objects.none()
 
 
-def visible(actor: Actor, model: type[M]) -> QuerySet[M]:
-    """Rows of ``model`` (which has a ``patient``) that belong to the actor's patients."""
+def _rows(model: type[M], *, hidden: bool) -> QuerySet[M]:
+    # ``with_hidden``: the manager of a model whose default one leaves hidden rows out.
+    manager = model.with_hidden if hidden else model._default_manager  # type: ignore[attr-defined]
+    return manager.all()
+
+
+def visible(actor: Actor, model: type[M], *, hidden: bool = False) -> QuerySet[M]:
+    """Rows of ``model`` (which has a ``patient``) that belong to the actor's patients; with
+    ``hidden``, hidden rows too."""
     if model is Patient:
         return patients_of(actor)  # type: ignore[return-value]
-    return model._default_manager.filter(patient__in=patients_of(actor))
+    return _rows(model, hidden=hidden).filter(patient__in=patients_of(actor))
 
 
-def reachable(request: HttpRequest, actor: Actor, model: type[M], pk: object) -> M:
+def reachable(request: HttpRequest, actor: Actor, model: type[M], pk: object, *, hidden: bool = False) -> M:
     """The actor's record of type ``model``, or 404; asking for someone else's record is audited as refused.
 
     Not a "viewed" entry: the caller audits what it does with the record (a change's action does).
+    ``hidden``: a hidden record can be reached too (to show it again).
     """
     related = "clinic" if model is Patient else "patient__clinic"
     try:
-        return get_object_or_404(visible(actor, model).select_related(related), pk=pk)
+        return get_object_or_404(visible(actor, model, hidden=hidden).select_related(related), pk=pk)
     except Http404:
-        other = model._default_manager.select_related(related).filter(pk=pk).first()
+        other = _rows(model, hidden=hidden).select_related(related).filter(pk=pk).first()
         if other is not None:  # it exists, but not for this actor (a missing record is no event)
             owner = other if isinstance(other, Patient) else other.patient  # type: ignore[attr-defined]
             refused(request, other, patient=owner)

@@ -24,10 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dermadelta.clinic.accounts.access import Actor, member_required, staff_required
-from dermadelta.clinic.audit.log import refused
 from dermadelta.clinic.front.forms.photos import CaptureForm, PhotoUploadForm
 from dermadelta.clinic.records import actions
-from dermadelta.clinic.records.access import get_patient, get_record, patients_of, visible
+from dermadelta.clinic.records.access import get_patient, get_record, reachable, visible
 from dermadelta.clinic.records.choices import JobStatus
 from dermadelta.clinic.records.models import Comparison, Patient, Photo
 from dermadelta.clinic.records.photo_visibility import can_hide, hide_photo, show_photo
@@ -252,12 +251,7 @@ def photo_hide(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @staff_required
 def photo_show(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """Show a hidden photo again (clinic admins only)."""
-    photo = Photo.with_hidden.select_related("patient__clinic").filter(pk=pk).first()
-    if photo is None:
-        raise Http404("no such photo")
-    if not patients_of(actor).filter(pk=photo.patient_id).exists():
-        refused(request, photo, patient=photo.patient)
-        raise Http404("no such photo")
+    photo = reachable(request, actor, Photo, pk, hidden=True)  # the action audits the change
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
