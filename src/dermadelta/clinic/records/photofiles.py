@@ -33,7 +33,6 @@ DISPLAY_JPEG_QUALITY = 90
 class InspectedPhoto:
     """What a photo's header says, and the digest of its bytes: enough to store it and queue its decoding."""
 
-    format: str
     width: int
     height: int
     sha256: str
@@ -70,7 +69,7 @@ def inspect_photo(upload: File, *, label: str, max_bytes: int, max_pixels: int) 
         camera_time = _camera_time(image, fmt)
     finally:
         upload.seek(0)
-    return InspectedPhoto(format=fmt, width=width, height=height, sha256=digest.hexdigest(), camera_time=camera_time)
+    return InspectedPhoto(width=width, height=height, sha256=digest.hexdigest(), camera_time=camera_time)
 
 
 def _camera_time(image: Image.Image, fmt: str) -> str | None:
