@@ -49,3 +49,14 @@ def test_the_spots_are_counted_one_by_one(spotted_pair):
 
 def test_round_spots_do_not_raise_the_wrinkle_measure(spotted_pair):
     assert spotted_pair.zones["left_cheek"]["wrinkles"].change != "increased"
+
+
+def test_lines_are_compared_on_the_same_skin_in_both_photos(spotted_pair):
+    before, after = spotted_pair.before.maps, spotted_pair.after.maps
+    new_spots = after.spots & ~before.spots
+    assert new_spots.sum() > 0
+    # The skin around the after photo's new spots is left out of the before photo's lines too.
+    assert np.isnan(before.wrinkles[new_spots]).all()
+    np.testing.assert_array_equal(np.isnan(before.wrinkles), np.isnan(after.wrinkles))
+    # So the spots take no lines out of one photo alone: the wrinkle measure does not fall either.
+    assert spotted_pair.zones["left_cheek"]["wrinkles"].change == "none"

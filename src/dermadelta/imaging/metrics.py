@@ -10,7 +10,7 @@ The definitions, units and sources are in ``docs/METRICS.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -65,7 +65,7 @@ METRICS: dict[str, MetricSpec] = {
 METRIC_NAMES = tuple(METRICS)
 
 # Scales in millimetres on the face; fine detail is measured on the face brought to
-# the common effective resolution (harmonise.ANALYSIS_BLUR_MM, a Gaussian of 0.6 mm).
+# the common effective resolution (harmonise.ANALYSIS_BLUR_MM, a Gaussian of 0.8 mm).
 _UNEVENNESS_BAND_MM = (1.0, 8.0)
 _TEXTURE_COARSE_MM = 2.0
 _PORE_MAX_DIAMETER_MM = 1.5
@@ -248,7 +248,9 @@ class MetricMaps:
     Colour maps (``lab``, ``redness``, ``melanin``) come from the photo as it is;
     fine-detail maps from the photo brought to the common effective resolution
     (``resolution``), or are ``None`` where that photo is too soft for them. They are
-    also what the report's change heatmaps are drawn from.
+    also what the report's change heatmaps are drawn from. ``near_spots`` is the skin
+    where lines are not read (``wrinkles`` is NaN there): around a spot, whose rim is
+    locally line-like.
     """
 
     box: tuple[slice, slice]
@@ -261,6 +263,26 @@ class MetricMaps:
     pores: FloatMap | None
     wrinkles: FloatMap | None
     spots: NDArray[np.bool_] | None
+    near_spots: NDArray[np.bool_] | None = None
+
+
+def lines_on_common_skin(before: MetricMaps, after: MetricMaps) -> tuple[MetricMaps, MetricMaps]:
+    """Both photos' line maps left out around the spots of either, so lines are compared on one skin.
+
+    Each photo alone leaves out the skin around its own spots. In a comparison, a faint
+    spot that crosses the spot threshold in one photo only (JPEG, sharpening) would
+    otherwise take the lines around it out of that photo's measure alone, and the
+    wrinkle measure moved with it.
+    """
+    if before.near_spots is None or after.near_spots is None or before.box != after.box:
+        return before, after
+    either = before.near_spots | after.near_spots
+
+    def left_out(maps: MetricMaps) -> MetricMaps:
+        assert maps.wrinkles is not None
+        return replace(maps, wrinkles=np.where(either, np.float32(np.nan), maps.wrinkles), near_spots=either)
+
+    return left_out(before), left_out(after)
 
 
 def metric_maps(
@@ -314,6 +336,7 @@ def metric_maps(
         pores=pores,
         wrinkles=wrinkles.astype(np.float32),
         spots=spots,
+        near_spots=around_spots,
     )
 
 

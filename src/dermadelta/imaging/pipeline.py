@@ -19,7 +19,7 @@ from dermadelta.imaging.compare import (
     default_repeatability,
 )
 from dermadelta.imaging.decode import Decoded, decode
-from dermadelta.imaging.harmonise import DetailResolution, detail_resolution, harmonise_pair, relative_blur_mm2
+from dermadelta.imaging.harmonise import detail_resolution, harmonise_pair, relative_blur_mm2
 from dermadelta.imaging.identity import CERTAIN_SCORE, Identity, detail_similarity, judge
 from dermadelta.imaging.landmarks import (
     LandmarkDetector,
@@ -27,7 +27,7 @@ from dermadelta.imaging.landmarks import (
     default_detector,
     find_landmarks,
 )
-from dermadelta.imaging.metrics import Measurements, MetricMaps, measure, metric_maps
+from dermadelta.imaging.metrics import Measurements, MetricMaps, lines_on_common_skin, measure, metric_maps
 from dermadelta.imaging.quality import Quality, assess_quality
 from dermadelta.imaging.registration import refine_alignment, register
 from dermadelta.imaging.standardize import Affine, Standardized, compose, invert, standardize
@@ -198,14 +198,8 @@ def inspect(source: Source | Decoded, *, detector: LandmarkDetector | None = Non
 
 
 def _measure(
-    inspected: Inspected,
-    standardized: Standardized,
-    zones: Zones,
-    detector: LandmarkDetector,
-    *,
-    resolution: DetailResolution | None = None,
+    inspected: Inspected, standardized: Standardized, zones: Zones, maps: MetricMaps, detector: LandmarkDetector
 ) -> Analysis:
-    maps = metric_maps(standardized, zones.masks["face"], resolution=resolution)
     return Analysis(inspected, standardized, zones, maps, measure(standardized, zones, maps=maps), versions(detector))
 
 
@@ -219,7 +213,8 @@ def analyze(source: Source | Decoded, *, detector: LandmarkDetector | None = Non
     if inspected.quality.verdict == "reject":
         return Analysis(inspected, versions=versions(detector))
     standardized = standardize(inspected.decoded, inspected.landmarks)
-    return _measure(inspected, standardized, find_zones(standardized), detector)
+    zones = find_zones(standardized)
+    return _measure(inspected, standardized, zones, metric_maps(standardized, zones.masks["face"]), detector)
 
 
 def _register_onto(
@@ -357,8 +352,12 @@ def compare(
         detail_resolution(after_std),
         relative_mm2=relative_blur_mm2(before_std, after_std),
     )
-    before_analysis = _measure(first, before_std, common, detector, resolution=before_detail)
-    after_analysis = _measure(second, after_std, common, detector, resolution=after_detail)
+    before_maps, after_maps = lines_on_common_skin(
+        metric_maps(before_std, common.masks["face"], resolution=before_detail),
+        metric_maps(after_std, common.masks["face"], resolution=after_detail),
+    )
+    before_analysis = _measure(first, before_std, common, before_maps, detector)
+    after_analysis = _measure(second, after_std, common, after_maps, detector)
     assert before_analysis.measurements is not None and after_analysis.measurements is not None
     # The detectable change depends on the skin's tone, read on the before photo.
     toned = repeatability.for_tone(before_analysis.measurements.values["face"]["tone_ita"])
