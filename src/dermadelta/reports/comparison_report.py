@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -450,19 +450,26 @@ def _photo_facts(analysis: Analysis, role: str) -> dict[str, Any]:
     }
 
 
-def _alignment(comparison: Comparison) -> dict[str, Any] | None:
-    if comparison.residual_iod is None or comparison.after.standardized is None:
-        return None
-    gains = comparison.after.standardized.colour_gains
+def alignment_summary(residual_iod: float, gains: Sequence[float], face_size_ratio: Any) -> dict[str, Any]:
+    """How well the after photo was aligned and colour-matched onto the before photo, in
+    the words a report or page shows."""
     return {
-        "residual_percent": f"{100 * comparison.residual_iod:.2f}",
-        "residual_ok": comparison.residual_iod <= RESIDUAL_TARGET_IOD,
+        "residual_percent": f"{100 * residual_iod:.2f}",
+        "residual_ok": residual_iod <= RESIDUAL_TARGET_IOD,
         "target_percent": f"{100 * RESIDUAL_TARGET_IOD:.0f}",
         "gains": [f"{g:.3f}" for g in gains],
         "gains_large": any(abs(g - 1) > LARGE_COLOUR_GAIN for g in gains),
         "large_percent": f"{100 * LARGE_COLOUR_GAIN:.0f}",
-        "distance": distance_note(comparison.face_size_ratio),
+        "distance": distance_note(face_size_ratio),
     }
+
+
+def _alignment(comparison: Comparison) -> dict[str, Any] | None:
+    if comparison.residual_iod is None or comparison.after.standardized is None:
+        return None
+    return alignment_summary(
+        comparison.residual_iod, comparison.after.standardized.colour_gains, comparison.face_size_ratio
+    )
 
 
 @cache

@@ -42,13 +42,11 @@ from dermadelta.outcomes.progress import (
     unmeasured_from_compare,
 )
 from dermadelta.reports.comparison_report import (
-    LARGE_COLOUR_GAIN,
     METRIC_LABELS,
-    RESIDUAL_TARGET_IOD,
     ZONE_ORDER,
+    alignment_summary,
     capture_words,
     display_unit,
-    distance_note,
     findings,
     judged,
     not_measured,
@@ -409,12 +407,6 @@ def alignment_of(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
     raw_gains = alignment.get("after_colour_gains")
     gains = [g for g in (_number(v) for v in raw_gains) if g is not None] if isinstance(raw_gains, list) else []
     return {
-        "residual_percent": f"{100 * residual:.2f}",
-        "residual_ok": residual <= RESIDUAL_TARGET_IOD,
-        "target_percent": f"{100 * RESIDUAL_TARGET_IOD:.0f}",
-        "gains": [f"{g:.3f}" for g in gains],
-        "gains_large": any(abs(g - 1) > LARGE_COLOUR_GAIN for g in gains),
-        "large_percent": f"{100 * LARGE_COLOUR_GAIN:.0f}",
+        **alignment_summary(residual, gains, alignment.get("face_size_ratio")),
         "mirrored": was_mirrored(result),
-        "distance": distance_note(alignment.get("face_size_ratio")),
     }
