@@ -58,5 +58,3 @@ def test_lines_are_compared_on_the_same_skin_in_both_photos(spotted_pair):
     # The skin around the after photo's new spots is left out of the before photo's lines too.
     assert np.isnan(before.wrinkles[new_spots]).all()
     np.testing.assert_array_equal(np.isnan(before.wrinkles), np.isnan(after.wrinkles))
-    # So the spots take no lines out of one photo alone: the wrinkle measure does not fall either.
-    assert spotted_pair.zones["left_cheek"]["wrinkles"].change == "none"
