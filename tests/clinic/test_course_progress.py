@@ -392,3 +392,12 @@ def test_the_alignment_is_judged_against_the_target():
     assert poor is not None and (poor["residual_ok"], poor["gains_large"]) == (False, False)
     assert alignment_of({"alignment": {"residual_iod": None}}) is None
     assert alignment_of({"alignment": {"residual_iod": 0.01, "after_colour_gains": "n/a"}})["gains"] == []
+
+
+def test_a_comparison_whose_light_could_not_be_matched_says_so_in_plain_words():
+    matched = alignment_of(RESULT)
+    unmatched = alignment_of({"alignment": {"residual_iod": 0.006, "after_colour_gains": None}})
+    assert matched is not None and matched["unmatched"] == ""
+    assert unmatched is not None and unmatched["gains"] == []
+    assert "could not be matched" in unmatched["unmatched"]
+    assert "redness" in unmatched["unmatched"] and "gain" not in unmatched["unmatched"]

@@ -82,6 +82,12 @@ _SPOT_MEDIAN_STEP_MI = 0.5
 MAX_SATURATED_SHARE = 0.5
 
 
+#: Metrics that the light moves: colour, and unevenness in L* (a cube root of luminance,
+#: so a gain scales its contrasts). Texture, pores, wrinkles and spots are contrasts of
+#: log luminance, which a gain cancels.
+LIGHT_DEPENDENT_METRICS = ("redness", "pigmentation", "tone_ita", "unevenness")
+
+
 @dataclass(frozen=True)
 class Measurements:
     """Metric values per zone; ``None`` where a metric is not measurable, with the reason.
@@ -97,6 +103,13 @@ class Measurements:
     source_pixel_spacing_mm: float
     spot_counts: dict[str, int | None] = field(default_factory=dict)
     resolution: DetailResolution | None = None
+
+    def withheld(self, metrics: tuple[str, ...], reason: str) -> Measurements:
+        """These measurements with ``metrics`` not measurable in every zone, for ``reason``
+        (a zone's own reason, such as too little skin, is kept)."""
+        values = {zone: {m: None if m in metrics else v for m, v in row.items()} for zone, row in self.values.items()}
+        reasons = {zone: dict.fromkeys(metrics, reason) | self.not_measurable[zone] for zone in self.values}
+        return replace(self, values=values, not_measurable=reasons)
 
     def spots_summary(self) -> dict[str, Any]:
         """The individual spots per zone, for the JSON (additions to the schema)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from dermadelta.imaging.colour_match import match_colour
+from dermadelta.imaging.colour_match import UNMATCHED_REASON, match_colour
 from dermadelta.imaging.compare import (
     MetricChange,
     RepeatabilityTable,
@@ -27,7 +27,14 @@ from dermadelta.imaging.landmarks import (
     default_detector,
     find_landmarks,
 )
-from dermadelta.imaging.metrics import Measurements, MetricMaps, lines_on_common_skin, measure, metric_maps
+from dermadelta.imaging.metrics import (
+    LIGHT_DEPENDENT_METRICS,
+    Measurements,
+    MetricMaps,
+    lines_on_common_skin,
+    measure,
+    metric_maps,
+)
 from dermadelta.imaging.quality import Quality, assess_quality
 from dermadelta.imaging.registration import refine_alignment, register
 from dermadelta.imaging.standardize import Affine, Standardized, compose, invert, standardize
@@ -119,6 +126,9 @@ class Comparison:
     #: Same person and orientation, judged on skin detail; None when not checked
     #: (a photo was refused first).
     identity: Identity | None = None
+    #: The after photo's exposure and white balance were matched to the before photo's;
+    #: when not, the metrics the light moves are not measurable.
+    colour_matched: bool = True
 
     @property
     def measured(self) -> bool:
@@ -155,7 +165,7 @@ class Comparison:
                 "after_to_before": None if self.after_to_before is None else np.round(self.after_to_before, 6).tolist(),
                 "residual_iod": None if self.residual_iod is None else round(self.residual_iod, 5),
                 "after_colour_gains": None
-                if self.after.standardized is None
+                if self.after.standardized is None or not self.colour_matched
                 else [round(g, 5) for g in self.after.standardized.colour_gains],
                 "mirrored": self.mirrored,
                 "face_size_ratio": None if self.face_size_ratio is None else round(self.face_size_ratio, 4),
@@ -343,7 +353,8 @@ def compare(
             mirrored=registered.identity.mirrored,
             identity=registered.identity,
         )
-    after_std = match_colour(after_std, before_std, region=surroundings(before_std.landmarks))
+    matched = match_colour(after_std, before_std, region=surroundings(before_std.landmarks))
+    after_std = after_std if matched is None else matched
     # One zone geometry, the before photo's, so the same skin is compared.
     common = find_zones(before_std, also=after_std)
     # Fine detail of both photos at one effective resolution, the crisper one degraded.
@@ -358,10 +369,14 @@ def compare(
     )
     before_analysis = _measure(first, before_std, common, before_maps, detector)
     after_analysis = _measure(second, after_std, common, after_maps, detector)
-    assert before_analysis.measurements is not None and after_analysis.measurements is not None
+    before_measured, after_measured = before_analysis.measurements, after_analysis.measurements
+    assert before_measured is not None and after_measured is not None
+    if matched is None:  # the after photo's colour is in another light: not comparable
+        after_measured = after_measured.withheld(LIGHT_DEPENDENT_METRICS, UNMATCHED_REASON)
+        after_analysis = replace(after_analysis, measurements=after_measured)
     # The detectable change depends on the skin's tone, read on the before photo.
-    toned = repeatability.for_tone(before_analysis.measurements.values["face"]["tone_ita"])
-    changes = compare_measurements(before_analysis.measurements, after_analysis.measurements, repeatability=toned)
+    toned = repeatability.for_tone(before_measured.values["face"]["tone_ita"])
+    changes = compare_measurements(before_measured, after_measured, repeatability=toned)
     return Comparison(
         before_analysis,
         after_analysis,
@@ -372,4 +387,5 @@ def compare(
         run_versions,
         mirrored=registered.identity.mirrored,
         identity=registered.identity,
+        colour_matched=matched is not None,
     )

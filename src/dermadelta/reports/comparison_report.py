@@ -450,6 +450,13 @@ def _photo_facts(analysis: Analysis, role: str) -> dict[str, Any]:
     }
 
 
+#: Shown when a comparison could not match the after photo's light (it then has no colour gains).
+UNMATCHED_LIGHT = (
+    "Colour: the after photo's light could not be matched to the before photo's (too little plain background "
+    "around the face), so redness, pigmentation, skin tone and evenness were not compared."
+)
+
+
 def alignment_summary(residual_iod: float, gains: Sequence[float], face_size_ratio: Any) -> dict[str, Any]:
     """How well the after photo was aligned and colour-matched onto the before photo, in
     the words a report or page shows."""
@@ -460,6 +467,7 @@ def alignment_summary(residual_iod: float, gains: Sequence[float], face_size_rat
         "gains": [f"{g:.3f}" for g in gains],
         "gains_large": any(abs(g - 1) > LARGE_COLOUR_GAIN for g in gains),
         "large_percent": f"{100 * LARGE_COLOUR_GAIN:.0f}",
+        "unmatched": "" if gains else UNMATCHED_LIGHT,
         "distance": distance_note(face_size_ratio),
     }
 
@@ -467,9 +475,8 @@ def alignment_summary(residual_iod: float, gains: Sequence[float], face_size_rat
 def _alignment(comparison: Comparison) -> dict[str, Any] | None:
     if comparison.residual_iod is None or comparison.after.standardized is None:
         return None
-    return alignment_summary(
-        comparison.residual_iod, comparison.after.standardized.colour_gains, comparison.face_size_ratio
-    )
+    gains = comparison.after.standardized.colour_gains if comparison.colour_matched else ()
+    return alignment_summary(comparison.residual_iod, gains, comparison.face_size_ratio)
 
 
 @cache
