@@ -53,7 +53,7 @@ def test_round_spots_do_not_raise_the_wrinkle_measure(spotted_pair):
 
 def test_lines_are_compared_on_the_same_skin_in_both_photos(spotted_pair):
     before, after = spotted_pair.before.maps, spotted_pair.after.maps
-    new_spots = after.spots & ~before.spots
+    new_spots = after.spot_lesions & ~before.spot_lesions
     assert new_spots.sum() > 0
     # The skin around the after photo's new spots is left out of the before photo's lines too.
     assert np.isnan(before.wrinkles[new_spots]).all()

@@ -58,7 +58,7 @@ METRICS: dict[str, MetricSpec] = {
             "spots",
             "area fraction",
             0.6,
-            "area fraction of dark spots 1 mm+ across, 6+ darkness units above a 6 mm median",
+            "area fraction of dark spots 1 mm+ across above a 6 mm median, from 0 at 4 to 1 at 8 darkness units",
         ),
     )
 }
@@ -77,6 +77,8 @@ SPOT_MIN_DIAMETER_MM = 1.0
 _SPOT_MARGIN_MM = 1.0
 #: Darkness units, 100 log10(1 / Y): 6 is 13 % less light than the skin around it.
 _SPOT_CONTRAST = 6.0
+#: The spot area counts a pixel from 0 at the first to 1 at the second (darkness units).
+_SPOT_RAMP = (4.0, 8.0)
 _SPOT_MEDIAN_STEP_MI = 0.5
 #: A zone whose skin is more than this share glare or clipped colour is not measured.
 MAX_SATURATED_SHARE = 0.5
@@ -201,18 +203,33 @@ def dark_line_strength(image: FloatMap, sigmas_px: tuple[float, ...]) -> FloatMa
     return best
 
 
-def spot_mask(darkness: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float) -> NDArray[np.bool_]:
-    """Spots: skin whose darkness, 100 log10(1 / Y), stands ``_SPOT_CONTRAST`` above its
-    local median background, at least ``SPOT_MIN_DIAMETER_MM`` across.
+def spot_maps(darkness: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float) -> tuple[NDArray[np.bool_], FloatMap]:
+    """The spots of the skin: the individual lesions, and the spot area map the metric averages.
+
+    A lesion is skin whose darkness, 100 log10(1 / Y), stands ``_SPOT_CONTRAST`` above
+    its local median background, at least ``SPOT_MIN_DIAMETER_MM`` across. The area map
+    weighs each pixel of a spot at least that wide from 0 at ``_SPOT_RAMP[0]`` units above
+    the background to 1 at ``_SPOT_RAMP[1]``: a faint spot near the threshold, which JPEG
+    or sharpening moves by a unit, then moves the measure by a quarter of its area
+    instead of appearing or vanishing whole.
 
     The background is a median over ``_SPOT_BACKGROUND_MM``, which spots do not pull
     up as they would a mean; the opening removes pores and fine lines, which are
     darker but narrower. Luminance is what JPEG keeps at full resolution; a melanin
     estimate from the red channel alone (the Diffey index) or from colour ratios
-    picks up JPEG's chroma quantization, which made false spots on dark skin. The
-    median runs at half resolution on 0.5-unit steps (OpenCV's large-kernel median
-    needs 8 bits), far finer than the contrast.
+    picks up JPEG's chroma quantization, which made false spots on dark skin.
     """
+    contrast = _spot_contrast(darkness, mask, spacing_mm=spacing_mm)
+    lesions = _at_least_a_spot_wide((contrast > _SPOT_CONTRAST) & mask, spacing_mm=spacing_mm)
+    low, high = _SPOT_RAMP
+    candidates = _at_least_a_spot_wide((contrast > low) & mask, spacing_mm=spacing_mm)
+    weight = np.clip((contrast - low) / (high - low), 0, 1)
+    return lesions, np.where(candidates, weight, 0).astype(np.float32)
+
+
+def _spot_contrast(darkness: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float) -> FloatMap:
+    """Darkness above the local median background. The median runs at half resolution on
+    0.5-unit steps (OpenCV's large-kernel median needs 8 bits), far finer than the contrast."""
     import cv2
 
     fine = np.where(mask, darkness, masked_gaussian(darkness, mask, 1.0 / spacing_mm)).astype(np.float32)
@@ -223,7 +240,12 @@ def spot_mask(darkness: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float)
     kernel = int(round(_SPOT_BACKGROUND_MM / (2 * spacing_mm))) | 1
     background = cv2.medianBlur(quantized, kernel).astype(np.float32) * _SPOT_MEDIAN_STEP_MI + offset
     background = cv2.resize(background, (fine.shape[1], fine.shape[0]), interpolation=cv2.INTER_LINEAR)
-    raised = ((fine - background) > _SPOT_CONTRAST) & mask
+    return (fine - background).astype(np.float32)
+
+
+def _at_least_a_spot_wide(raised: NDArray[np.bool_], *, spacing_mm: float) -> NDArray[np.bool_]:
+    import cv2
+
     size = max(3, int(round(SPOT_MIN_DIAMETER_MM / spacing_mm)) | 1)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     return cv2.morphologyEx(raised.astype(np.uint8), cv2.MORPH_OPEN, disc).astype(bool)
@@ -261,9 +283,10 @@ class MetricMaps:
     Colour maps (``lab``, ``redness``, ``melanin``) come from the photo as it is;
     fine-detail maps from the photo brought to the common effective resolution
     (``resolution``), or are ``None`` where that photo is too soft for them. They are
-    also what the report's change heatmaps are drawn from. ``near_spots`` is the skin
-    where lines are not read (``wrinkles`` is NaN there): around a spot, whose rim is
-    locally line-like.
+    also what the report's change heatmaps are drawn from. ``spots`` is the spot area
+    map and ``spot_lesions`` the individual spots (``spot_maps``); ``near_spots`` is the
+    skin where lines are not read (``wrinkles`` is NaN there): around a spot, whose rim
+    is locally line-like.
     """
 
     box: tuple[slice, slice]
@@ -275,8 +298,9 @@ class MetricMaps:
     texture: FloatMap | None
     pores: FloatMap | None
     wrinkles: FloatMap | None
-    spots: NDArray[np.bool_] | None
+    spots: FloatMap | None
     near_spots: NDArray[np.bool_] | None = None
+    spot_lesions: NDArray[np.bool_] | None = None
 
 
 def lines_on_common_skin(before: MetricMaps, after: MetricMaps) -> tuple[MetricMaps, MetricMaps]:
@@ -333,10 +357,10 @@ def metric_maps(
     pores = 100 * black_hat(filled, px(_PORE_MAX_DIAMETER_MM))
     # Luminance, which JPEG keeps at full resolution: on the red channel alone, JPEG
     # 60's chroma quantization made spots on dark skin (docs/METRICS.md).
-    spots = spot_mask(np.float32(-100 / np.log(10)) * log_lum, mask, spacing_mm=spacing)
+    lesions, spots = spot_maps(np.float32(-100 / np.log(10)) * log_lum, mask, spacing_mm=spacing)
     wrinkles = 100 * dark_line_strength(filled, tuple(px(s) for s in _WRINKLE_SCALES_MM))
     # The rim of a round spot is locally line-like: lines are read off the skin around spots.
-    around_spots = cv2.dilate(spots.astype(np.uint8), _disc_px(px(_SPOT_MARGIN_MM))).astype(bool)
+    around_spots = cv2.dilate(lesions.astype(np.uint8), _disc_px(px(_SPOT_MARGIN_MM))).astype(bool)
     wrinkles[around_spots] = np.nan
     return MetricMaps(
         box,
@@ -350,6 +374,7 @@ def metric_maps(
         wrinkles=wrinkles.astype(np.float32),
         spots=spots,
         near_spots=around_spots,
+        spot_lesions=lesions,
     )
 
 
@@ -391,7 +416,7 @@ def measure(standardized: Standardized, zones: Zones, *, maps: MetricMaps | None
     values: dict[str, dict[str, float | None]] = {}
     reasons: dict[str, dict[str, str]] = {}
     spot_counts: dict[str, int | None] = {}
-    centres = np.round(spot_centres(maps.spots)).astype(int) if maps.spots is not None else None
+    centres = np.round(spot_centres(maps.spot_lesions)).astype(int) if maps.spot_lesions is not None else None
     for zone in ZONE_NAMES:
         mask = zones.masks[zone][maps.box]
         count = int(mask.sum())
