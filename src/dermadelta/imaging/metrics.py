@@ -67,6 +67,13 @@ METRIC_NAMES = tuple(METRICS)
 # Scales in millimetres on the face; fine detail is measured on the face brought to
 # the common effective resolution (harmonise.ANALYSIS_BLUR_MM, a Gaussian of 0.8 mm).
 _UNEVENNESS_BAND_MM = (1.0, 8.0)
+#: Why a measure has no value when its zone was measured: all its skin was left out.
+_NO_READABLE_SKIN = (
+    "too little of this area's skin lies away from the face's outline and from spots to read this measure"
+)
+#: Skin this close to the face's outline is left out of unevenness: there the cheek and
+#: brow turn away from the camera, and their shading, not their tone, fills the band.
+_UNEVENNESS_OUTLINE_MARGIN_MM = 4.0
 _TEXTURE_COARSE_MM = 2.0
 _PORE_MAX_DIAMETER_MM = 1.5
 _WRINKLE_SCALES_MM = (0.8, 1.2, 1.8)
@@ -349,6 +356,7 @@ def metric_maps(
     log_lum = log_luminance(detail)
     lightness = linear_to_lab(detail)[..., 0]
     unevenness = band_pass(lightness, mask, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
+    unevenness[_near_outline(mask, px(_UNEVENNESS_OUTLINE_MARGIN_MM))] = np.nan
     # Fill non-skin with the local skin level so eyes and hair make no false blobs or lines.
     filled = np.where(mask, log_lum, masked_gaussian(log_lum, mask, px(2.0))).astype(np.float32)
     texture = 100 * (filled - masked_gaussian(filled, mask, px(_TEXTURE_COARSE_MM)))
@@ -378,6 +386,16 @@ def metric_maps(
     )
 
 
+def _near_outline(skin: NDArray[np.bool_], margin_px: float) -> NDArray[np.bool_]:
+    """Skin within ``margin_px`` of the face's outline (the eyes, lips and nostrils inside
+    the face are holes of the skin, not its outline)."""
+    import cv2
+    from scipy.ndimage import binary_fill_holes
+
+    face = binary_fill_holes(skin).astype(np.uint8)
+    return np.asarray(cv2.distanceTransform(face, cv2.DIST_L2, 5) < margin_px) & skin
+
+
 def _zone_values(maps: MetricMaps, mask: NDArray[np.bool_]) -> dict[str, float | None]:
     lab = maps.lab[mask]
 
@@ -385,17 +403,19 @@ def _zone_values(maps: MetricMaps, mask: NDArray[np.bool_]) -> dict[str, float |
         if values is None:
             return None
         picked = values[mask]
-        if statistic == "nanmean":
+        if statistic in ("nanmean", "nanstd"):
             kept = picked[np.isfinite(picked)]
-            return float(np.mean(kept)) if kept.size else None
-        return float(np.std(picked) if statistic == "std" else np.mean(picked))
+            if not kept.size:
+                return None
+            return float(np.std(kept) if statistic == "nanstd" else np.mean(kept))
+        return float(np.mean(picked))
 
     return {
         "redness": float(np.mean(maps.redness[mask])),
         "pigmentation": float(np.mean(maps.melanin[mask])),
         "tone_ita": individual_typology_angle(float(np.median(lab[:, 0])), float(np.median(lab[:, 2]))),
-        "unevenness": fine(maps.unevenness, "std"),
-        "texture": fine(maps.texture, "std"),
+        "unevenness": fine(maps.unevenness, "nanstd"),
+        "texture": fine(maps.texture, "nanstd"),
         "pores": fine(maps.pores, "mean"),
         "wrinkles": fine(maps.wrinkles, "nanmean"),
         "spots": fine(maps.spots, "mean"),
@@ -439,7 +459,7 @@ def measure(standardized: Standardized, zones: Zones, *, maps: MetricMaps | None
             value = measured[metric]
             if metric in unresolved or value is None:
                 values[zone][metric] = None
-                reasons[zone][metric] = unresolved.get(metric, maps.resolution.reason)
+                reasons[zone][metric] = unresolved.get(metric) or maps.resolution.reason or _NO_READABLE_SKIN
             else:
                 values[zone][metric] = round(value, 6)
     return Measurements(
