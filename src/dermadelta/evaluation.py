@@ -191,10 +191,19 @@ def _diffuse(subject: Subject) -> sim.Mask:
     """The skin mask feathered over a quarter of the IOD (about 15 mm): redness and a tan
     fade out gradually. A colour change with a hard edge at the eyes and lips drew lines
     and spots that are not part of the change, and one feathered over 5 mm a gradient
-    that the unevenness band (1-8 mm) reads as blotches."""
-    import cv2
+    that the unevenness band (1-8 mm) reads as blotches.
 
-    return cv2.GaussianBlur(subject.skin, (0, 0), 0.25 * subject.inter_ocular_px)
+    The feathering stops within about 2 mm of the face's outline: spread beyond it, the
+    tan darkened the hair and background that the colour match reads the light on, the
+    match took part of it for a change of light, and where the tan was fainter than
+    there (the chin, at the mask's lower edge) pigmentation read lower."""
+    import cv2
+    from scipy.ndimage import binary_fill_holes
+
+    iod = subject.inter_ocular_px
+    face = binary_fill_holes(subject.skin > 0.5).astype(np.float32)
+    within_face = cv2.GaussianBlur(face, (0, 0), 0.03 * iod)
+    return (cv2.GaussianBlur(subject.skin, (0, 0), 0.25 * iod) * within_face).astype(np.float32)
 
 
 def _changed(subject: Subject, change: str | None, rng: np.random.Generator) -> tuple[sim.Image, str | None]:
