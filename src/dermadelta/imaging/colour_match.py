@@ -12,8 +12,8 @@ from dermadelta.imaging.standardize import Standardized
 # Pixels usable as a colour reference: linear values inside these bounds in both photos.
 # The lower bound is about 16 of 255 in sRGB. At 38 of 255 (0.02) a white backdrop clipped
 # in the brighter photo left too few pixels in 2 of 304 evaluation pairs; down to 16 the
-# dark hair around the face matched them, and on 68 re-captures the gains' error was the
-# same at either bound (median 0.7 %, 95th percentile 1.6 %).
+# darker pixels around the face (hair, ears) matched them, and on 68 re-captures the
+# gains' error was the same at either bound (median 0.7 %, 95th percentile 1.6 %).
 _MATCH_MIN_LINEAR = 0.005
 _MATCH_MAX_LINEAR = 0.95
 _MATCH_MIN_PIXELS = 500
