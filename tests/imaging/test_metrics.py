@@ -217,3 +217,19 @@ def test_every_metric_is_documented():
     text = (Path(__file__).parents[2] / "docs" / "METRICS.md").read_text()
     for metric in METRIC_NAMES:
         assert f"`{metric}`" in text
+
+
+def test_unevenness_leaves_out_the_face_outline_but_not_the_skin_around_the_eyes(analysis):
+    import cv2
+    from scipy.ndimage import binary_fill_holes
+
+    maps = analysis.maps
+    skin = analysis.zones.masks["face"][maps.box]
+    spacing = analysis.standardized.pixel_spacing_mm
+    to_outline = cv2.distanceTransform(binary_fill_holes(skin).astype(np.uint8), cv2.DIST_L2, 5) * spacing
+    to_any_edge = cv2.distanceTransform(skin.astype(np.uint8), cv2.DIST_L2, 5) * spacing
+    read = np.isfinite(maps.unevenness)
+    assert not read[skin & (to_outline < 3.5)].any()
+    assert read[skin & (to_outline > 4.5)].all()
+    # Skin beside the eyes, lips and nostrils (holes of the face, not its outline) is kept.
+    assert read[skin & (to_any_edge < 2) & (to_outline > 4.5)].any()

@@ -13,8 +13,8 @@ CHIN = 152
 
 
 def _registration_error_iod(photo, rotation_deg: float) -> tuple[float, float]:
-    """Median and largest landmark error (fraction of IOD) of compare's after-to-before map
-    when the after photo is the before photo turned by ``rotation_deg``."""
+    """Median landmark error and the chin's (fractions of IOD) of compare's after-to-before
+    map when the after photo is the before photo turned by ``rotation_deg``."""
     from dermadelta.imaging.pipeline import compare
 
     rgb = decode(str(photo)).rgb

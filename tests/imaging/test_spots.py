@@ -58,3 +58,17 @@ def test_lines_are_compared_on_the_same_skin_in_both_photos(spotted_pair):
     # The skin around the after photo's new spots is left out of the before photo's lines too.
     assert np.isnan(before.wrinkles[new_spots]).all()
     np.testing.assert_array_equal(np.isnan(before.wrinkles), np.isnan(after.wrinkles))
+
+
+@pytest.mark.parametrize(("contrast", "weight", "lesion"), [(3.0, 0.0, False), (5.0, 0.25, False), (7.0, 0.75, True)])
+def test_a_spot_counts_in_the_area_by_how_far_it_stands_above_the_background(contrast, weight, lesion):
+    from dermadelta.imaging.metrics import spot_maps
+
+    # A 3 mm disc, `contrast` darkness units above flat skin, at 0.2 mm per pixel.
+    rows, cols = np.indices((151, 151))
+    disc = (rows - 75) ** 2 + (cols - 75) ** 2 <= 7.5**2
+    darkness = np.full((151, 151), 50.0, np.float32) + np.float32(contrast) * disc
+    lesions, area = spot_maps(darkness, np.ones((151, 151), bool), spacing_mm=0.2)
+    assert area[~disc].max() == 0.0
+    np.testing.assert_allclose(area[disc].mean(), weight, atol=0.05)
+    assert lesions[disc].any() == lesion and not lesions[~disc].any()
