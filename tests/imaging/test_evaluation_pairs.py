@@ -31,3 +31,57 @@ def test_real_pairs_are_reported_apart_and_a_failed_pair_says_so() -> None:
     )
     assert lines[0].startswith("## Real photos of the same person") and "| a.jpg | b.jpg |" in lines[-1]
     assert "not measured" in lines[-1]
+
+
+def test_every_detection_pair_has_a_control_with_the_same_draws() -> None:
+    jobs, _ = evaluation._jobs(evaluation.QUICK, evaluation.QUICK.photos)
+    detection = [job for job in jobs if job["kind"] == "detection"]
+    controls = {(job["photo"], job["seed"], job["change"]) for job in jobs if job["kind"] == "control"}
+    assert detection and len(controls) == len(detection)
+    assert all((job["photo"], job["seed"], job["change"]) in controls for job in detection)
+
+
+REDNESS = "redness +3 a* (more haemoglobin)"
+
+
+def _pair(kind: str, pigmentation_delta: float, *, seed: int = 1) -> dict:
+    zones = {zone: {"pigmentation": pigmentation_delta} for zone in evaluation.ZONE_NAMES}
+    return {
+        "kind": kind,
+        "photo": "a.jpg",
+        "seed": seed,
+        "change": REDNESS,
+        "measured": True,
+        "treated": None,
+        "before": {"face": {"tone_ita": 20.0}},
+        "delta": zones,
+    }
+
+
+def test_what_a_change_moved_by_itself_leaves_the_capture_out() -> None:
+    table = evaluation.shipped_table()
+    mdc = max(table.for_tone(20.0).get(zone, "pigmentation") for zone in evaluation.ZONE_NAMES)
+    # The capture moved pigmentation by 2 MDC; the redness added a tenth of one.
+    detection, control = _pair("detection", 2.1 * mdc), _pair("control", 2.0 * mdc)
+    zones = len(evaluation.ZONE_NAMES)
+    assert evaluation.off_target_rate([detection], table, REDNESS, "pigmentation") == (zones, zones)
+    assert evaluation.crosstalk_rate([detection], [control], table, REDNESS, "pigmentation") == (0, zones)
+    # A leak of 1.5 MDC is counted on every zone.
+    leaking = _pair("detection", 3.5 * mdc)
+    assert evaluation.crosstalk_rate([leaking], [control], table, REDNESS, "pigmentation") == (zones, zones)
+    # A pair without its control is not judged.
+    assert evaluation.crosstalk_rate([leaking], [_pair("control", 0.0, seed=2)], table, REDNESS, "pigmentation") == (
+        0,
+        0,
+    )
+
+
+def test_the_colour_match_error_skips_pairs_whose_light_was_not_matched() -> None:
+    records = [
+        {"measured": True, "colour_gain_error": [0.01, -0.02, 0.0]},
+        {"measured": True, "colour_gain_error": None},
+        {"measured": False},
+    ]
+    errors = evaluation.colour_match_errors(records)
+    assert errors.shape == (1, 3) and errors[0, 1] == -0.02
+    assert evaluation.colour_match_errors([]).shape == (0, 3)

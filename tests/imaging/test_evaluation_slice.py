@@ -101,3 +101,13 @@ def test_the_report_renders_from_the_slice(results):
     text = evaluation.markdown(results, stats, evaluation.shipped_table(), command="test")
     assert "## Registration" in text and "## Detection of true changes (held-out people)" in text
     assert "held-out" in text
+
+
+@pytest.mark.parametrize(("change", "metric"), evaluation.KEPT_APART)
+def test_redness_and_melanin_do_not_move_each_other(results, change, metric):
+    """What the change moved by itself: each pair against the same captures without it."""
+    moved, total = evaluation.crosstalk_rate(
+        results.detection, results.controls, evaluation.shipped_table(), change, metric
+    )
+    assert total > 0
+    assert binomtest(moved, total, 0.05, alternative="greater").pvalue > SIGNIFICANCE, (moved, total)
