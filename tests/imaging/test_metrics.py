@@ -233,3 +233,34 @@ def test_unevenness_leaves_out_the_face_outline_but_not_the_skin_around_the_eyes
     assert read[skin & (to_outline > 4.5)].all()
     # Skin beside the eyes, lips and nostrils (holes of the face, not its outline) is kept.
     assert read[skin & (to_any_edge < 2) & (to_outline > 4.5)].any()
+
+
+@pytest.mark.parametrize("chromophore", ["haemoglobin", "melanin"])
+def test_an_even_redness_or_tan_leaves_unevenness_alone(faces_dir, chromophore):
+    """Unevenness is a contrast of log luminance: more of a chromophore everywhere darkens
+    the skin but makes it no more or less blotchy. (In L*, a cube root, the same redness
+    read as a tone 5 % more even.)"""
+    from dataclasses import replace
+
+    from dermadelta.imaging.colour import HAEMOGLOBIN_DENSITY, MELANIN_DENSITY
+    from dermadelta.imaging.pipeline import analyze
+
+    analysis = analyze(str(faces_dir / "london_087_neutral_f31.jpg"))
+    standardized, skin = analysis.standardized, analysis.zones.masks["face"]
+    density = {"haemoglobin": HAEMOGLOBIN_DENSITY, "melanin": MELANIN_DENSITY / MELANIN_DENSITY[1]}
+    darker = replace(
+        standardized,
+        linear=(standardized.linear * np.power(10, -0.1 * density[chromophore])).astype(np.float32),
+    )
+
+    def unevenness_and_luminance(photo: Standardized) -> tuple[float, float]:
+        maps = metric_maps(photo, skin)
+        luminance = photo.linear[skin] @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+        return float(np.nanstd(maps.unevenness[skin[maps.box]])), float(np.mean(luminance))
+
+    (before, light_before), (after, light_after) = (
+        unevenness_and_luminance(standardized),
+        unevenness_and_luminance(darker),
+    )
+    assert light_after < 0.9 * light_before  # a visible change of colour
+    assert after == pytest.approx(before, rel=0.01)

@@ -50,7 +50,7 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("redness", "haemoglobin index", 1.0, "mean haemoglobin index of the zone's skin"),
         MetricSpec("pigmentation", "melanin index", 1.0, "mean melanin index of the zone's skin"),
         MetricSpec("tone_ita", "degrees", 1.0, "ITA = atan2(L* - 50, b*) on the zone's median L*, b*"),
-        MetricSpec("unevenness", "L* (CIELAB)", 1.0, "std of L* band-passed between 1 and 8 mm"),
+        MetricSpec("unevenness", "% log luminance", 1.0, "100 x std of log luminance band-passed 1-8 mm"),
         MetricSpec("texture", "% log luminance", 0.6, "100 x std of log luminance band-passed 0.6-2.0 mm"),
         MetricSpec("pores", "% contrast", 0.6, "mean depth of dark blobs under 1.5 mm (black-hat), x 100"),
         MetricSpec("wrinkles", "line strength x 100", 0.6, "mean dark-line Hessian strength at 0.8-1.8 mm, not blobs"),
@@ -93,10 +93,9 @@ _SPOT_MEDIAN_STEP_MI = 0.5
 MAX_SATURATED_SHARE = 0.5
 
 
-#: Metrics that the light moves: colour, and unevenness in L* (a cube root of luminance,
-#: so a gain scales its contrasts). Texture, pores, wrinkles and spots are contrasts of
-#: log luminance, which a gain cancels.
-LIGHT_DEPENDENT_METRICS = ("redness", "pigmentation", "tone_ita", "unevenness")
+#: Metrics that the light moves: colour. Unevenness, texture, pores, wrinkles and spots
+#: are contrasts of log luminance, which a gain cancels.
+LIGHT_DEPENDENT_METRICS = ("redness", "pigmentation", "tone_ita")
 
 
 @dataclass(frozen=True)
@@ -356,8 +355,9 @@ def metric_maps(
 
     detail = at_analysis_resolution(linear, resolution, pixel_spacing_mm=spacing)
     log_lum = log_luminance(detail)
-    lightness = linear_to_lab(detail)[..., 0]
-    unevenness = band_pass(lightness, mask, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
+    # Log luminance, not L*: a cube root scales every contrast with the skin's lightness, so
+    # an even redness or tan read as a more even tone (a 3 a* redness lowered it by 5 %).
+    unevenness = 100 * band_pass(log_lum, mask, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
     unevenness[_near_outline(mask, px(_UNEVENNESS_OUTLINE_MARGIN_MM))] = np.nan
     # Fill non-skin with the local skin level so eyes and hair make no false blobs or lines.
     filled = np.where(mask, log_lum, masked_gaussian(log_lum, mask, px(2.0))).astype(np.float32)

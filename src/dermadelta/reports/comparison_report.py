@@ -120,7 +120,6 @@ CHANGE_WORDS: dict[str, tuple[str, str]] = {
 #: Area fractions read better as a percentage of the skin.
 _DISPLAY_SCALE: dict[str, tuple[float, str]] = {
     "spots": (100.0, "% of skin"),
-    "unevenness": (1.0, "lightness units"),  # not "L* (CIELAB)": people read this
 }
 NO_CHANGE_WORDS = "no detectable change"
 NOT_MEASURABLE_WORDS = "not measurable"

@@ -112,7 +112,7 @@ UCUM_CODES = {
     "redness": "1",
     "pigmentation": "1",
     "tone_ita": "deg",
-    "unevenness": "1",
+    "unevenness": "%",
     "texture": "%",
     "pores": "%",
     "wrinkles": "%",
