@@ -327,3 +327,12 @@ def test_it_reads_why_a_comparison_measured_nothing_from_any_stored_result() -> 
 def test_a_mirrored_after_photo_is_read_only_when_said_so() -> None:
     assert was_mirrored({"alignment": {"mirrored": True}})
     assert not any(was_mirrored(d) for d in (None, {}, {"alignment": {}}, {"alignment": {"mirrored": "yes"}}))  # type: ignore[arg-type]
+
+
+def test_units_are_in_plain_words() -> None:
+    from dermadelta.imaging.metrics import METRIC_NAMES
+    from dermadelta.reports.comparison_report import display_unit
+
+    for metric in METRIC_NAMES:
+        unit = display_unit(metric)
+        assert unit and not any(jargon in unit for jargon in ("log", "CIELAB", "L*", "x 100")), (metric, unit)

@@ -117,9 +117,14 @@ CHANGE_WORDS: dict[str, tuple[str, str]] = {
     "wrinkles": ("more lines", "fewer lines"),
     "spots": ("more brown spots", "fewer brown spots"),
 }
-#: Area fractions read better as a percentage of the skin.
+#: Units as people read them: area fractions as a percentage of the skin, and contrasts of
+#: log luminance as a contrast (the units in the data name the log and the scaling, which a
+#: reader need not know).
 _DISPLAY_SCALE: dict[str, tuple[float, str]] = {
     "spots": (100.0, "% of skin"),
+    "unevenness": (1.0, "% contrast"),
+    "texture": (1.0, "% contrast"),
+    "wrinkles": (1.0, "line strength"),
 }
 NO_CHANGE_WORDS = "no detectable change"
 NOT_MEASURABLE_WORDS = "not measurable"
