@@ -203,15 +203,3 @@ def test_it_decodes_rgba_by_dropping_alpha():
     array = np.dstack([_pattern(), np.full((240, 320), 128, np.uint8)])
     decoded = decode(_encode(array, "PNG"))
     assert decoded.rgb.shape == (240, 320, 3)
-
-
-@pytest.mark.parametrize("quality", [40, 60, 79, 80, 92])
-def test_it_reads_the_quality_a_jpeg_was_saved_at(quality):
-    decoded = decode(_encode(_pattern(), "JPEG", quality=quality))
-    assert decoded.metadata["jpeg_quality"] == pytest.approx(quality, abs=1)
-
-
-@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
-def test_only_a_jpeg_has_a_quality(fmt):
-    assert "jpeg_quality" not in decode(_encode(_pattern(), fmt)).metadata
-

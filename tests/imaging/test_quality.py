@@ -323,25 +323,3 @@ def test_a_face_with_landmarks_but_no_readable_eyes_says_focus_was_not_checked()
     quality = assess_quality(flat, landmarks)
     assert quality.effective_resolution_mm is None
     assert any("focus could not be checked" in warning for warning in quality.warnings)
-
-
-@pytest.mark.parametrize(("quality", "warned"), [(60, True), (75, True), (85, False), (95, False)])
-def test_a_strongly_compressed_photo_gets_a_warning_that_names_the_compression(quality, warned):
-    decoded = decode(sim.encode_jpeg(_real(FAIR)[0].rgb, quality=quality))
-    result = assess_quality(decoded, _real(FAIR)[1])
-    assert result.jpeg_quality == pytest.approx(quality, abs=1)
-    compression = [reason for reason in result.warnings if "compressed" in reason]
-    assert bool(compression) == warned, result.warnings
-    assert result.verdict != "reject"  # colour is less precise, the face is still measured
-    if warned:
-        assert f"about {result.jpeg_quality}" in compression[0] and "messaging app" in compression[0]
-
-
-def test_a_photo_that_is_not_a_jpeg_has_no_quality_to_warn_about():
-    import cv2
-
-    ok, png = cv2.imencode(".png", cv2.cvtColor((_real(FAIR)[0].rgb * 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
-    decoded = decode(png.tobytes())
-    result = assess_quality(decoded, _real(FAIR)[1])
-    assert ok and result.jpeg_quality is None
-    assert not [reason for reason in result.warnings if "compressed" in reason]

@@ -110,37 +110,6 @@ def apply_orientation(pixels: NDArray[Any], orientation: int) -> NDArray[Any]:
     return np.ascontiguousarray(operations.get(orientation, operations[1])(pixels))
 
 
-#: The JPEG standard's example luminance quantization table (ITU-T T.81, Annex K.1), which
-#: libjpeg and most cameras scale by their quality setting.
-_ANNEX_K_LUMINANCE = (
-    (16, 11, 10, 16, 24, 40, 51, 61),
-    (12, 12, 14, 19, 26, 58, 60, 55),
-    (14, 13, 16, 24, 40, 57, 69, 56),
-    (14, 17, 22, 29, 51, 87, 80, 62),
-    (18, 22, 37, 56, 68, 109, 103, 77),
-    (24, 35, 55, 64, 81, 104, 113, 92),
-    (49, 64, 78, 87, 103, 121, 120, 101),
-    (72, 92, 95, 98, 112, 100, 103, 99),
-)
-
-
-def jpeg_quality(image: Image.Image) -> int | None:
-    """The quality (1-100, libjpeg's scale) a JPEG was saved at, read off its luminance
-    quantization table in the header; None for another format or a table it cannot read.
-
-    libjpeg scales the standard table by 5000 / quality below 50 and by 200 - 2 x quality
-    above; the ratio of the table's sum to the standard's inverts that. A phone's own
-    tables are not exactly scaled standard ones, so the figure is approximate.
-    """
-    tables = getattr(image, "quantization", None) if (image.format or "").upper() in ("JPEG", "MPO") else None
-    luminance = tables.get(0) if isinstance(tables, dict) else None
-    if not luminance or len(luminance) != 64:
-        return None
-    scale = 100.0 * sum(int(q) for q in luminance) / sum(sum(row) for row in _ANNEX_K_LUMINANCE)
-    quality = (200.0 - scale) / 2 if scale <= 100 else 5000.0 / scale
-    return int(round(min(max(quality, 1.0), 100.0)))
-
-
 def _exif_summary(image: Image.Image) -> tuple[int, dict[str, Any]]:
     exif = image.getexif()
     orientation = int(exif.get(0x0112, 1) or 1)
@@ -282,9 +251,6 @@ def _decode_checked(data: bytes, name: str, max_pixels: int) -> Decoded:
             if image.mode in _GRAYSCALE_MODES or (image.mode == "P" and _palette_is_gray(image)):
                 raise InputError(f"{name}: grayscale photo; colour is needed to measure skin")
             orientation, summary = _exif_summary(image)
-            quality = jpeg_quality(image)
-            if quality is not None:
-                summary["jpeg_quality"] = quality
             pixels, bit_depth, icc_converted = _pixels(image, data, fmt, name)
             if bit_depth == 16 and image.info.get("icc_profile"):
                 summary["icc_note"] = "16-bit embedded profile not applied; read as sRGB"

@@ -72,13 +72,6 @@ SHADOW_SRGB = 0.015
 #: much of the face holds no signal to measure.
 SHADOW_CLIP_WARN, SHADOW_CLIP_REJECT = 0.05, 0.20
 
-#: A JPEG saved below this quality (libjpeg's scale; messaging apps re-save photos more
-#: coarsely than cameras) gets a warning: JPEG stores colour in coarse blocks, and on a
-#: plain backdrop their rounding does not average out. In make eval, with a photo below
-#: 80 the colour match was off by a median 0.26-0.42 % per channel (95th percentile
-#: 0.88-1.33 %), against 0.02-0.04 % (0.50-0.63 %) with both photos at 80 or better.
-JPEG_QUALITY_WARN = 80
-
 #: Effective blur (Gaussian sigma on the face, mm) above which fine-scale measures
 #: cannot be compared: the common resolution at which fine detail is measured
 #: (a softer photo cannot be brought to it, and its texture, pores, lines,
@@ -135,8 +128,7 @@ class Quality:
     standard deviation of pixel noise in natural-log luminance on the cheeks (0.01 is
     about 1 % of the signal; ``None`` when not read); ``glare_fraction`` the share
     of the face near white in every channel or with its luminance clipped;
-    ``channel_clip_fraction`` the share of the face clipped per channel;
-    ``jpeg_quality`` the quality a JPEG was saved at (``None`` for other formats).
+    ``channel_clip_fraction`` the share of the face clipped per channel.
     ``sharpness`` is kept for compatibility and decides nothing.
     """
 
@@ -156,7 +148,6 @@ class Quality:
     noise: float | None = None
     glare_fraction: float = 0.0
     channel_clip_fraction: dict[str, float] = field(default_factory=_no_clipping)
-    jpeg_quality: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -496,12 +487,6 @@ def assess_quality(decoded: Decoded, landmarks: Landmarks) -> Quality:
     elif resolution_mm > FOCUS_WARN_MM:
         warnings.append(_focus_reason(blur_px, resolution_mm, refuse=False))
     noise = skin_noise(rgb, landmarks)
-    compression = decoded.metadata.get("jpeg_quality")
-    if compression is not None and compression < JPEG_QUALITY_WARN:
-        warnings.append(
-            f"strongly compressed (JPEG quality about {compression}): colour is compared less precisely; "
-            "use the photo as the camera saved it, not a copy sent through a messaging app"
-        )
 
     verdict: Verdict = "reject" if rejects else ("warn" if warnings else "ok")
     return Quality(
@@ -521,5 +506,4 @@ def assess_quality(decoded: Decoded, landmarks: Landmarks) -> Quality:
         noise=_optional(noise, 4),
         glare_fraction=round(glare, 5),
         channel_clip_fraction=channel_clip,
-        jpeg_quality=compression,
     )
