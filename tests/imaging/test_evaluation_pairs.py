@@ -33,12 +33,47 @@ def test_real_pairs_are_reported_apart_and_a_failed_pair_says_so() -> None:
     assert "not measured" in lines[-1]
 
 
-def test_every_detection_pair_has_a_control_with_the_same_draws() -> None:
+def test_every_detection_pair_has_a_control(monkeypatch) -> None:
     jobs, _ = evaluation._jobs(evaluation.QUICK, evaluation.QUICK.photos)
     detection = [job for job in jobs if job["kind"] == "detection"]
     controls = {(job["photo"], job["seed"], job["change"]) for job in jobs if job["kind"] == "control"}
     assert detection and len(controls) == len(detection)
     assert all((job["photo"], job["seed"], job["change"]) in controls for job in detection)
+
+
+def test_a_control_is_captured_as_its_pair_without_the_change(monkeypatch, faces_dir) -> None:
+    """New spots are the change that draws at random (where they go): the control must
+    draw them too, so that its captures get the same nuisance and noise as its pair's."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from dermadelta.imaging import pipeline
+
+    captures: list[tuple] = []
+
+    def capture(rgb, nuisance, *, rng):
+        captures.append((rgb, nuisance, rng.bit_generator.state))
+        return b""
+
+    fine = SimpleNamespace(quality=SimpleNamespace(verdict="ok", reasons=()))
+    monkeypatch.setattr(evaluation.sim, "capture", capture)
+    monkeypatch.setattr(pipeline, "compare", lambda *_, **__: SimpleNamespace(measured=False, before=fine, after=fine))
+    monkeypatch.setattr(evaluation, "_subject_ita", lambda *_: 0.0)
+    job = {
+        "photo": "london_087_neutral_f31.jpg",
+        "faces": str(faces_dir),
+        "nuisance": "all at once",
+        "change": "20-30 new brown spots on one cheek",
+        "seed": 7,
+    }
+    for kind in ("detection", "control"):
+        evaluation._compare_job({**job, "kind": kind})
+    (pair_before, pair_after), (control_before, control_after) = captures[:2], captures[2:]
+    for pair, control in ((pair_before, control_before), (pair_after, control_after)):
+        assert pair[1] == control[1] and pair[2] == control[2]  # the same nuisance, the same noise to come
+    assert np.array_equal(pair_before[0], control_before[0])
+    assert not np.array_equal(pair_after[0], control_after[0])  # the spots, in the pair only
 
 
 REDNESS = "redness +3 a* (more haemoglobin)"
