@@ -247,6 +247,8 @@ def test_an_even_redness_or_tan_leaves_unevenness_alone(faces_dir, chromophore):
 
     analysis = analyze(str(faces_dir / "london_087_neutral_f31.jpg"))
     standardized, skin = analysis.standardized, analysis.zones.masks["face"]
+    # Each chromophore's optical density per channel, 1 at green (haemoglobin's already is):
+    # the same amount of either everywhere is a fixed attenuation of each channel.
     density = {"haemoglobin": HAEMOGLOBIN_DENSITY, "melanin": MELANIN_DENSITY / MELANIN_DENSITY[1]}
     darker = replace(
         standardized,
