@@ -25,7 +25,7 @@ import math
 import multiprocessing
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -833,6 +833,15 @@ def _false_change_lines(null: list[dict[str, Any]], table: RepeatabilityTable) -
     return lines
 
 
+def _by_change_and_metric(rate: Callable[[str, str], tuple[int, int]]) -> list[str]:
+    """A table of ``rate(change, metric)`` for every change and every metric but its target."""
+    lines = ["| change | " + " | ".join(METRIC_NAMES) + " |", "|---|" + "---|" * len(METRIC_NAMES)]
+    for change, (target, _, _) in CHANGES.items():
+        cells = ["(target)" if metric == target else _percent(*rate(change, metric)) for metric in METRIC_NAMES]
+        lines.append(f"| {change} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _detection_lines(
     detection: list[dict[str, Any]], controls: list[dict[str, Any]], table: RepeatabilityTable
 ) -> list[str]:
@@ -855,15 +864,8 @@ def _detection_lines(
         "",
         "Other metrics reporting a change on the same zones (off target):",
         "",
-        "| change | " + " | ".join(METRIC_NAMES) + " |",
-        "|---|" + "---|" * len(METRIC_NAMES),
+        *_by_change_and_metric(lambda change, metric: off_target_rate(detection, table, change, metric)),
     ]
-    for change, (target, _, _) in CHANGES.items():
-        cells = [
-            "(target)" if metric == target else _percent(*off_target_rate(detection, table, change, metric))
-            for metric in METRIC_NAMES
-        ]
-        lines.append(f"| {change} | " + " | ".join(cells) + " |")
     if not controls:
         return lines
     lines += [
@@ -872,16 +874,9 @@ def _detection_lines(
         "two captures without the change), by more than the MDC. The capture's own error, which the table",
         "above counts too, cancels here.",
         "",
-        "| change | " + " | ".join(METRIC_NAMES) + " |",
-        "|---|" + "---|" * len(METRIC_NAMES),
+        *_by_change_and_metric(lambda change, metric: crosstalk_rate(detection, controls, table, change, metric)),
+        "",
     ]
-    for change, (target, _, _) in CHANGES.items():
-        cells = [
-            "(target)" if metric == target else _percent(*crosstalk_rate(detection, controls, table, change, metric))
-            for metric in METRIC_NAMES
-        ]
-        lines.append(f"| {change} | " + " | ".join(cells) + " |")
-    lines.append("")
     for change, metric in KEPT_APART:
         shared, reported = off_target_in_control(detection, controls, table, change, metric)
         lines.append(
