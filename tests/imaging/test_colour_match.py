@@ -61,10 +61,14 @@ def test_the_report_says_the_light_could_not_be_matched(unmatched):
     import re
     from html import unescape
 
-    from dermadelta.reports.comparison_report import UNMATCHED_LIGHT, render_comparison_html
+    from dermadelta.reports.comparison_report import METRIC_LABELS, UNMATCHED_LIGHT, render_comparison_html
 
     text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", render_comparison_html(unmatched))))
     assert UNMATCHED_LIGHT in text
+    # It names what was not compared, and nothing that was.
+    for metric in METRIC_NAMES:
+        named = METRIC_LABELS[metric].lower() in UNMATCHED_LIGHT.lower()
+        assert named == (metric in LIGHT_DEPENDENT_METRICS), metric
     assert "multiplied by" not in text
 
 

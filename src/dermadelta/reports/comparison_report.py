@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from dermadelta.imaging.colour import linear_to_srgb
 from dermadelta.imaging.compare import MetricChange
-from dermadelta.imaging.metrics import METRICS
+from dermadelta.imaging.metrics import LIGHT_DEPENDENT_METRICS, METRICS
 from dermadelta.imaging.zones import ZONE_NAMES
 from dermadelta.reports.change_maps import DEFAULT_SIGMA_MM, local_change
 from dermadelta.reports.pdf import write_html_or_pdf
@@ -454,10 +454,12 @@ def _photo_facts(analysis: Analysis, role: str) -> dict[str, Any]:
     }
 
 
-#: Shown when a comparison could not match the after photo's light (it then has no colour gains).
+#: Shown when a comparison could not match the after photo's light (it then has no colour
+#: gains): it names the measures the light moves, which were not compared.
+_LIGHT_MOVED = [METRIC_LABELS[metric][0].lower() + METRIC_LABELS[metric][1:] for metric in LIGHT_DEPENDENT_METRICS]
 UNMATCHED_LIGHT = (
     "Colour: the after photo's light could not be matched to the before photo's (too little plain background "
-    "around the face), so redness, pigmentation, skin tone and evenness were not compared."
+    f"around the face), so {', '.join(_LIGHT_MOVED[:-1])} and {_LIGHT_MOVED[-1]} were not compared."
 )
 
 
