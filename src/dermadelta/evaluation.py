@@ -37,7 +37,7 @@ import numpy as np
 
 from dermadelta.imaging import simulate as sim
 from dermadelta.imaging.colour import ita_band
-from dermadelta.imaging.compare import RepeatabilityTable, classify
+from dermadelta.imaging.compare import MDC_CONFIDENCE_PERCENT, MDC_Z, RepeatabilityTable, classify
 from dermadelta.imaging.harmonise import FINE_SCALE_METRICS
 from dermadelta.imaging.metrics import METRIC_NAMES
 from dermadelta.imaging.zones import ZONE_NAMES
@@ -59,9 +59,6 @@ _BAND_ORDER = ("very_light", "light", "intermediate", "tan", "brown", "dark", "u
 BANDS = _BAND_ORDER[:-1]
 #: A ratio-scale metric has a meaningful coefficient of variation; indices and ITA do not.
 RATIO_SCALE = frozenset({"unevenness", "texture", "pores", "wrinkles", "spots"})
-#: The repeatability coefficient's normal quantile: 99 % two-sided. At 95 % (1.96) one
-#: verdict in 20 of an unchanged face would report a change, above the 2 % target.
-MDC_Z = 2.576
 #: A band gets MDCs of its own only when this many fitting people have that skin tone.
 MIN_PEOPLE_PER_BAND = 2
 
@@ -778,7 +775,7 @@ def write_repeatability_json(
     data = {
         "schema": "dermadelta.repeatability/1",
         "generated_by": command,
-        "method": "MDC = 2.576 x sqrt(2) x within-subject SD of re-captures of real faces under phone-wide "
+        "method": f"MDC = {MDC_Z} x sqrt(2) x within-subject SD of re-captures of real faces under phone-wide "
         "capture nuisance, fitted on half of the people; a zone's never below the whole face's",
         "mdc": _rounded(_mdc_of(stats)),
         "mdc_by_band": {band: _rounded(_mdc_of(table)) for band, table in sorted(by_band.items())},
@@ -1152,8 +1149,9 @@ def markdown(
         lines += [
             "## Repeatability and minimal detectable change (fitted on the fitting people)",
             "",
-            "SD_w = sqrt(mean(delta^2) / 2) over the unchanged pairs of the fitting people; MDC = 2.576 x sqrt(2)",
-            "x SD_w (the repeatability coefficient at 99 % confidence; at 95 %, 1.96, one unchanged verdict in 20",
+            f"SD_w = sqrt(mean(delta^2) / 2) over the unchanged pairs of the fitting people; MDC = {MDC_Z} x sqrt(2)",
+            f"x SD_w (the repeatability coefficient at {MDC_CONFIDENCE_PERCENT} % confidence; at 95 %, 1.96, "
+            "one unchanged verdict in 20",
             "would report a change, above the 2 % target); CV =",
             "SD_w / mean (ratio-scale metrics only); ICC(1,1) over those pairs (> 0.90 excellent). This table is",
             "what `compare` ships (`src/dermadelta/imaging/data/repeatability.json`).",

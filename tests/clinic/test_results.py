@@ -20,6 +20,7 @@ from dermadelta.clinic.records.choices import ConsentKind, JobStatus, QualityVer
 from dermadelta.clinic.records.models import Comparison, Consent, Patient, Photo, TreatmentPlan
 from dermadelta.clinic.records.visuals import SIMULATED_NOTICE, store_visuals
 from dermadelta.protocol.plan import make_plan, parse_targets
+from dermadelta.reports.comparison_report import DETECTABLE_CHANGE_MEANING
 from tests.clinic.progress_records import stand_in_photo
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -273,6 +274,7 @@ def test_the_viewer_shows_the_aligned_photos_maps_table_and_links(as_alice, done
     assert f'<img src="{reverse("progress_chart", args=[done.patient_id])}"' in page
     assert "Texture (roughness): <span" in page and "(day 60: " in page
     assert "<th>Smallest detectable change</th>" in page
+    assert escape(DETECTABLE_CHANGE_MEANING) in page
     assert "<td>Redness <span" in page and "less redness" in page
     assert '<div class="zone-table" data-zone="face">' in page
     assert '<div class="zone-table" data-zone="forehead" hidden>' in page

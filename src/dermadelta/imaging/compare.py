@@ -26,6 +26,11 @@ from dermadelta.imaging.metrics import METRIC_NAMES, Measurements
 from dermadelta.imaging.zones import ZONE_NAMES
 
 Change = Literal["increased", "decreased", "none", "not_measurable"]
+#: How many repeat photos of unchanged skin in 100 differ by less than the MDC, and the
+#: two-sided normal quantile that gives it. At 95 % (1.96) one verdict in 20 of an
+#: unchanged face would report a change, above the evaluation's 2 % target.
+MDC_CONFIDENCE_PERCENT = 99
+MDC_Z = 2.576
 REPEATABILITY_RESOURCE = "repeatability.json"
 #: How far a single photo's ITA may sit from the skin's own: the 95th percentile of
 #: that distance under the evaluation's capture nuisance (docs/MEASUREMENT.md).

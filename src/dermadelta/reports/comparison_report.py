@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dermadelta.imaging.colour import linear_to_srgb
-from dermadelta.imaging.compare import MetricChange
+from dermadelta.imaging.compare import MDC_CONFIDENCE_PERCENT, MetricChange
 from dermadelta.imaging.metrics import LIGHT_DEPENDENT_METRICS, METRICS
 from dermadelta.imaging.zones import ZONE_NAMES
 from dermadelta.reports.change_maps import DEFAULT_SIGMA_MM, local_change
@@ -39,6 +39,17 @@ JPEG_QUALITY = 88
 CHANGE_COLORMAP = "RdBu_r"
 #: The registration target of the design: landmarks within 1 % of the inter-ocular distance.
 RESIDUAL_TARGET_IOD = 0.01
+#: What the smallest detectable change means and what it rests on, for whoever reads a
+#: comparison (the clinic's page and the report). Its bounds come from re-captures
+#: simulated from real photos; real photos of one person at another distance or in
+#: another session vary more (docs/MEASUREMENT.md), which the reader must be told.
+DETECTABLE_CHANGE_MEANING = (
+    f"The smallest detectable change is how far repeat photos of the same, unchanged skin can differ: "
+    f"{MDC_CONFIDENCE_PERCENT} in 100 differ by less. A change smaller than it is reported as no change. It was "
+    "measured by re-creating, from real photographs, the same faces taken again with other exposure, white balance, "
+    "focus, phone processing and framing. Photos taken at another distance, in another room or light, or with "
+    "another phone can differ by more, so take the after photo the way the before photo was taken."
+)
 #: A colour correction larger than this means the lighting differed a lot between the photos.
 LARGE_COLOUR_GAIN = 0.10
 #: A face filling this many times more (or less) of one photo's frame than of the other's: the
@@ -523,6 +534,7 @@ def render_comparison_html(comparison: Comparison, *, title: str | None = None, 
         "version": comparison.versions.get("dermadelta", ""),
         "alignment": _alignment(comparison),
         "sigma_mm": f"{DEFAULT_SIGMA_MM:g}",
+        "detectable_change_meaning": DETECTABLE_CHANGE_MEANING,
         "refusals": [] if measured else refusal_reasons(as_json),
         "mirrored": was_mirrored(as_json),
     }

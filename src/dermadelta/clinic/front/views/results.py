@@ -42,6 +42,7 @@ from dermadelta.clinic.records.course_progress import (
 from dermadelta.clinic.records.models import Comparison
 from dermadelta.clinic.records.visuals import SIMULATED_NOTICE
 from dermadelta.errors import InputError
+from dermadelta.reports.comparison_report import DETECTABLE_CHANGE_MEANING
 from dermadelta.reports.progress_words import DAYS_AXIS, Audience
 
 PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -109,6 +110,7 @@ def _viewer_context(request: HttpRequest, comparison: Comparison) -> dict[str, A
         "zone": zone,
         "picker": ViewerForm(metrics=metrics, zones=zones, initial={"metric": metric, "zone": zone}),
         "zone_rows": zone_table(result),
+        "detectable_change_meaning": DETECTABLE_CHANGE_MEANING,
         "findings": finding_list(result),
         "not_measured": not_measured_list(result),
         "judged": judged_anything(result),
