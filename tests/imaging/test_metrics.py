@@ -219,7 +219,7 @@ def test_every_metric_is_documented():
         assert f"`{metric}`" in text
 
 
-def test_unevenness_leaves_out_the_face_outline_but_not_the_skin_around_the_eyes(analysis):
+def test_unevenness_leaves_out_the_face_outline_and_the_rims_of_the_eyes_lips_and_nostrils(analysis):
     import cv2
     from scipy.ndimage import binary_fill_holes
 
@@ -230,9 +230,10 @@ def test_unevenness_leaves_out_the_face_outline_but_not_the_skin_around_the_eyes
     to_any_edge = cv2.distanceTransform(skin.astype(np.uint8), cv2.DIST_L2, 5) * spacing
     read = np.isfinite(maps.unevenness)
     assert not read[skin & (to_outline < 3.5)].any()
-    assert read[skin & (to_outline > 4.5)].all()
-    # Skin beside the eyes, lips and nostrils (holes of the face, not its outline) is kept.
-    assert read[skin & (to_any_edge < 2) & (to_outline > 4.5)].any()
+    # Beside the eyes, lips and nostrils (holes of the face, not its outline) only a rim is left out.
+    assert not read[skin & (to_any_edge < 1.5)].any()
+    assert read[skin & (to_outline > 4.5) & (to_any_edge > 2.5)].all()
+    assert read[skin & (to_outline > 4.5) & (to_any_edge > 2.5) & (to_any_edge < 4)].any()
 
 
 @pytest.mark.parametrize("chromophore", ["haemoglobin", "melanin"])

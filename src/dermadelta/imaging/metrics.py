@@ -76,6 +76,10 @@ _NO_READABLE_SKIN = (
 #: Half the band's coarse scale; of 0, 2, 4 and 6 mm tried on two unchanged pairs, 4 mm
 #: was the first at which sensor noise alone no longer moved a cheek's value.
 _UNEVENNESS_OUTLINE_MARGIN_MM = 4.0
+#: Skin this close to the eyes, lips and nostrils is left out of unevenness too: the
+#: analysis blur (0.8 mm) spreads their dark edges into it, and a phone's JPEG rings
+#: beside them, both well inside the band. 2.5 times the analysis blur's sigma.
+_UNEVENNESS_HOLE_MARGIN_MM = 2.0
 _TEXTURE_COARSE_MM = 2.0
 _PORE_MAX_DIAMETER_MM = 1.5
 _WRINKLE_SCALES_MM = (0.8, 1.2, 1.8)
@@ -359,6 +363,7 @@ def metric_maps(
     # an even redness or tan read as a more even tone (a 3 a* redness lowered it by 5 %).
     unevenness = 100 * band_pass(log_lum, mask, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
     unevenness[_near_outline(mask, px(_UNEVENNESS_OUTLINE_MARGIN_MM))] = np.nan
+    unevenness[_near_holes(mask, px(_UNEVENNESS_HOLE_MARGIN_MM))] = np.nan
     # Fill non-skin with the local skin level so eyes and hair make no false blobs or lines.
     filled = np.where(mask, log_lum, masked_gaussian(log_lum, mask, px(2.0))).astype(np.float32)
     texture = 100 * (filled - masked_gaussian(filled, mask, px(_TEXTURE_COARSE_MM)))
@@ -386,6 +391,16 @@ def metric_maps(
         near_spots=around_spots,
         spot_lesions=lesions,
     )
+
+
+def _near_holes(skin: NDArray[np.bool_], margin_px: float) -> NDArray[np.bool_]:
+    """Skin within ``margin_px`` of the holes of the skin inside the face: the eyes, lips
+    and nostrils."""
+    import cv2
+    from scipy.ndimage import binary_fill_holes
+
+    not_hole = (~(binary_fill_holes(skin) & ~skin)).astype(np.uint8)
+    return np.asarray(cv2.distanceTransform(not_hole, cv2.DIST_L2, 5) < margin_px) & skin
 
 
 def _near_outline(skin: NDArray[np.bool_], margin_px: float) -> NDArray[np.bool_]:
