@@ -219,6 +219,22 @@ def test_every_metric_is_documented():
         assert f"`{metric}`" in text
 
 
+def test_texture_and_pores_leave_out_the_rims_of_the_eyes_lips_and_nostrils(analysis):
+    import cv2
+    from scipy.ndimage import binary_fill_holes
+
+    maps = analysis.maps
+    skin = analysis.zones.masks["face"][maps.box]
+    holes = binary_fill_holes(skin) & ~skin
+    to_hole = cv2.distanceTransform((~holes).astype(np.uint8), cv2.DIST_L2, 5) * analysis.standardized.pixel_spacing_mm
+    rim, beyond = skin & (to_hole < 1.5), skin & (to_hole > 2.5)
+    for name in ("texture", "pores"):
+        read = np.isfinite(getattr(maps, name))
+        assert not read[rim].any() and read[beyond].all(), name
+    # Lines start at the lids (crow's feet, under the eyes): they keep the rim.
+    assert np.isfinite(maps.wrinkles[rim & ~maps.near_spots]).any()
+
+
 def test_unevenness_leaves_out_the_face_outline_and_the_rims_of_the_eyes_lips_and_nostrils(analysis):
     import cv2
     from scipy.ndimage import binary_fill_holes

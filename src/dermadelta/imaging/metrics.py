@@ -76,10 +76,11 @@ _NO_READABLE_SKIN = (
 #: Half the band's coarse scale; of 0, 2, 4 and 6 mm tried on two unchanged pairs, 4 mm
 #: was the first at which sensor noise alone no longer moved a cheek's value.
 _UNEVENNESS_OUTLINE_MARGIN_MM = 4.0
-#: Skin this close to the eyes, lips and nostrils is left out of unevenness too: the
-#: analysis blur (0.8 mm) spreads their dark edges into it, and a phone's JPEG rings
-#: beside them, both well inside the band. 2.5 times the analysis blur's sigma.
-_UNEVENNESS_HOLE_MARGIN_MM = 2.0
+#: Skin this close to the eyes, lips and nostrils is left out of unevenness, texture and
+#: pores: the analysis blur (0.8 mm) spreads their dark edges into it, and a phone's JPEG
+#: rings beside them. 2.5 times the analysis blur's sigma. Lines keep it: crow's feet and
+#: the lines under the eyes start at the lids.
+_RIM_MM = 2.0
 _TEXTURE_COARSE_MM = 2.0
 _PORE_MAX_DIAMETER_MM = 1.5
 _WRINKLE_SCALES_MM = (0.8, 1.2, 1.8)
@@ -363,13 +364,16 @@ def metric_maps(
     # an even redness or tan read as a more even tone (a 3 a* redness lowered it by 5 %).
     unevenness = 100 * band_pass(log_lum, mask, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
     unevenness[_near_outline(mask, px(_UNEVENNESS_OUTLINE_MARGIN_MM))] = np.nan
-    unevenness[_near_holes(mask, px(_UNEVENNESS_HOLE_MARGIN_MM))] = np.nan
+    rims = _near_holes(mask, px(_RIM_MM))
+    unevenness[rims] = np.nan
     # Fill non-skin with the local skin level so eyes and hair make no false blobs or lines.
     filled = np.where(mask, log_lum, masked_gaussian(log_lum, mask, px(2.0))).astype(np.float32)
     texture = 100 * (filled - masked_gaussian(filled, mask, px(_TEXTURE_COARSE_MM)))
     # The mean depth, not the area above a depth threshold: a threshold turns a small
     # change of contrast into a large change of area.
     pores = 100 * black_hat(filled, px(_PORE_MAX_DIAMETER_MM))
+    texture[rims] = np.nan
+    pores[rims] = np.nan
     # Luminance, which JPEG keeps at full resolution: on the red channel alone, JPEG
     # 60's chroma quantization made spots on dark skin (docs/METRICS.md).
     lesions, spots = spot_maps(np.float32(-100 / np.log(10)) * log_lum, mask, spacing_mm=spacing)
@@ -433,7 +437,7 @@ def _zone_values(maps: MetricMaps, mask: NDArray[np.bool_]) -> dict[str, float |
         "tone_ita": individual_typology_angle(float(np.median(lab[:, 0])), float(np.median(lab[:, 2]))),
         "unevenness": fine(maps.unevenness, "nanstd"),
         "texture": fine(maps.texture, "nanstd"),
-        "pores": fine(maps.pores, "mean"),
+        "pores": fine(maps.pores, "nanmean"),
         "wrinkles": fine(maps.wrinkles, "nanmean"),
         "spots": fine(maps.spots, "mean"),
     }
