@@ -113,3 +113,27 @@ def test_a_flush_of_the_whole_skin_is_not_taken_for_a_change_of_light(faces_dir,
         assert redness.change == "increased"
     else:  # nothing but skin to match by: the light is not matched, and redness is not judged
         assert redness.change == "not_measurable" and redness.reason == f"after photo: {UNMATCHED_REASON}"
+
+
+def test_a_photo_from_another_session_and_room_is_not_matched_by_scaling_its_colours_tenfold(faces_dir):
+    """The same person in warm low light and, another day, before another backdrop: matching the
+    backdrops scaled the after photo 10-14 times, clipped its face to white, and read redness and
+    pigmentation as gone. No change of exposure between two captures of one scene is that large."""
+    from dermadelta.imaging.pipeline import compare
+
+    comparison = compare(str(faces_dir / "webmorph_lisa1_warm_lowlight.jpg"), str(faces_dir / "webmorph_zoom_30cm.jpg"))
+    assert comparison.measured and not comparison.colour_matched
+    assert comparison.to_dict()["alignment"]["after_colour_gains"] is None
+    for metric in LIGHT_DEPENDENT_METRICS:
+        change = comparison.zones["face"][metric]
+        assert change.change == "not_measurable" and change.reason == f"after photo: {UNMATCHED_REASON}"
+
+
+def test_a_change_of_exposure_within_what_phones_do_is_still_matched(faces_dir):
+    from dermadelta.imaging.pipeline import compare
+
+    rgb = decode(str(faces_dir / "london_087_neutral_f31.jpg")).rgb
+    comparison = compare(_capture(rgb, exposure_ev=0.0), _capture(rgb, exposure_ev=-1.0))
+    assert comparison.colour_matched
+    gains = comparison.to_dict()["alignment"]["after_colour_gains"]
+    assert gains == pytest.approx([2.0, 2.0, 2.0], rel=0.05)

@@ -19,11 +19,17 @@ _MATCH_MIN_LINEAR = 0.005
 _MATCH_MAX_LINEAR = 0.95
 _MATCH_MIN_PIXELS = 500
 _MATCH_MAX_LOCAL_STD = 0.03
+#: The largest gain per channel (2 EV) that a change of exposure and white balance between
+#: two captures of one scene explains. Beyond it the surroundings are another room or light:
+#: a photo of the same person from another session was scaled 10-14 times and its face
+#: clipped to white, which read as redness and pigmentation gone.
+_MATCH_MAX_GAIN = 4.0
 #: Why the after photo's light-dependent metrics are not compared when its light could not
 #: be matched (a comparison names the photo: "after photo: ...").
 UNMATCHED_REASON = (
-    "the light it was taken in could not be matched to the before photo's (too little of the background "
-    "around the face is neither too dark nor too bright to compare the two by)"
+    "the light it was taken in could not be matched to the before photo's (too little plain background "
+    "around the face to compare the two by, or a background so unlike the before photo's that the photos "
+    "were taken in another room or light)"
 )
 
 
@@ -48,7 +54,8 @@ def match_colour(moving: Standardized, reference: Standardized, *, region: NDArr
     chroma subsampling) that are neither clipped nor so dark that 8-bit
     quantization and sensor noise dominate them. A ratio of region medians was
     biased by dark backgrounds by up to 20 %. Returns None when too few pixels
-    qualify: the light cannot be matched, and what it moves must not be compared.
+    qualify, or when a gain is larger than a change of light explains: the light
+    cannot be matched, and what it moves must not be compared.
     """
     lower, upper = _MATCH_MIN_LINEAR, _MATCH_MAX_LINEAR
     usable = region & moving.valid & reference.valid & _flat(reference.linear)
@@ -57,5 +64,7 @@ def match_colour(moving: Standardized, reference: Standardized, *, region: NDArr
     if usable.sum() < _MATCH_MIN_PIXELS:
         return None
     gains = np.median(reference.linear[usable] / moving.linear[usable], axis=0)
+    if np.any(gains > _MATCH_MAX_GAIN) or np.any(gains < 1 / _MATCH_MAX_GAIN):
+        return None
     linear = np.clip(moving.linear * gains.astype(np.float32), 0.0, 1.0).astype(np.float32)
     return replace(moving, linear=linear, colour_gains=(float(gains[0]), float(gains[1]), float(gains[2])))
