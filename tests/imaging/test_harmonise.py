@@ -73,8 +73,10 @@ def test_the_relative_blur_of_two_photos_is_the_blur_a_phone_added(real_face, or
 def test_smoother_skin_is_not_read_as_a_softer_photo(real_face, original):
     """Sharpness is read on the eyes and brows, which no skin treatment changes; skin around
     them would read a treatment that smooths it as a softer phone, and harmonisation would
-    then blur the before photo to match, taking back part of the improvement. With a 6 mm
-    margin of skin the smoothing below read as 0.37 px of blur, with 2.5 mm 0.18 px; the bound is a quarter pixel."""
+    then blur the before photo to match, taking back part of the improvement. The bound is
+    a tenth of the blur variance of a phone 1 px softer, half the 20 % to which that blur is
+    recovered (above). With 6 mm of skin around the eyes the smoothing below read as 0.15 of
+    it; with 2.5 mm, 0.055."""
     from dermadelta.imaging.decode import decode
     from dermadelta.imaging.harmonise import relative_blur_mm2
     from dermadelta.imaging.landmarks import find_landmarks
@@ -86,5 +88,5 @@ def test_smoother_skin_is_not_read_as_a_softer_photo(real_face, original):
     before = standardize(sharp, landmarks)
     smoother = sim.smooth_texture(rgb, skin, inter_ocular_px=landmarks.inter_ocular_px, amount=0.5)
     after = standardize(decode(sim.encode_jpeg(smoother, quality=92)), landmarks, to_canonical=before.to_canonical)
-    quarter_pixel_mm = 0.25 * 63.0 / landmarks.inter_ocular_px
-    assert abs(relative_blur_mm2(before, after)) < quarter_pixel_mm**2
+    one_pixel_mm = 63.0 / landmarks.inter_ocular_px
+    assert abs(relative_blur_mm2(before, after)) < 0.1 * one_pixel_mm**2

@@ -227,7 +227,15 @@ def smooth_texture(rgb: Image, skin: Mask, *, inter_ocular_px: float, amount: fl
     mm = 63.0 / inter_ocular_px
     linear = srgb_to_linear(rgb)
     log_lum = log_luminance(linear)
-    band = cv2.GaussianBlur(log_lum, (0, 0), 0.15 / mm) - cv2.GaussianBlur(log_lum, (0, 0), 1.0 / mm)
+    weight = skin.astype(np.float32)
+
+    def skin_only(sigma_px: float) -> Image:
+        # Normalized convolution: the relief of the skin alone, not the edges of the eyes,
+        # lips, hair or background beside it, which a treatment leaves as they are.
+        blurred = cv2.GaussianBlur(log_lum * weight, (0, 0), sigma_px)
+        return (blurred / np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma_px), 1e-6)).astype(np.float32)
+
+    band = skin_only(0.15 / mm) - skin_only(1.0 / mm)
     factor = np.exp(-amount * band * skin)[..., None]
     return linear_to_srgb(np.clip(linear * factor, 0, 1))
 

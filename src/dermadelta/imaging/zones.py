@@ -211,7 +211,7 @@ def face_region(landmarks: NDArray[np.float64]) -> NDArray[np.bool_]:
 #: a photo's sharpness is read, because no skin treatment changes them. The margin
 #: (2.5 mm) holds the lid margins and lashes and little skin: at 0.1 IOD (6 mm) the skin
 #: around the eyes was most of it, and a smoothing of that skin read as a softer photo
-#: (tests/imaging/test_harmonise.py).
+#: nearly three times as much (tests/imaging/test_harmonise.py).
 _EYE_DETAIL_MARGIN_IOD = 0.04
 
 
