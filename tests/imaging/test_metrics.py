@@ -219,23 +219,7 @@ def test_every_metric_is_documented():
         assert f"`{metric}`" in text
 
 
-def test_texture_and_pores_leave_out_the_rims_of_the_eyes_lips_and_nostrils(analysis):
-    import cv2
-    from scipy.ndimage import binary_fill_holes
-
-    maps = analysis.maps
-    skin = analysis.zones.masks["face"][maps.box]
-    holes = binary_fill_holes(skin) & ~skin
-    to_hole = cv2.distanceTransform((~holes).astype(np.uint8), cv2.DIST_L2, 5) * analysis.standardized.pixel_spacing_mm
-    rim, beyond = skin & (to_hole < 1.5), skin & (to_hole > 2.5)
-    for name in ("texture", "pores"):
-        read = np.isfinite(getattr(maps, name))
-        assert not read[rim].any() and read[beyond].all(), name
-    # Lines start at the lids (crow's feet, under the eyes): they keep the rim.
-    assert np.isfinite(maps.wrinkles[rim & ~maps.near_spots]).any()
-
-
-def test_unevenness_leaves_out_the_face_outline_and_the_rims_of_the_eyes_lips_and_nostrils(analysis):
+def test_fine_detail_leaves_out_a_rim_along_every_edge_of_the_skin_and_unevenness_the_outline(analysis):
     import cv2
     from scipy.ndimage import binary_fill_holes
 
@@ -244,12 +228,17 @@ def test_unevenness_leaves_out_the_face_outline_and_the_rims_of_the_eyes_lips_an
     spacing = analysis.standardized.pixel_spacing_mm
     to_outline = cv2.distanceTransform(binary_fill_holes(skin).astype(np.uint8), cv2.DIST_L2, 5) * spacing
     to_any_edge = cv2.distanceTransform(skin.astype(np.uint8), cv2.DIST_L2, 5) * spacing
-    read = np.isfinite(maps.unevenness)
-    assert not read[skin & (to_outline < 3.5)].any()
-    # Beside the eyes, lips and nostrils (holes of the face, not its outline) only a rim is left out.
-    assert not read[skin & (to_any_edge < 1.5)].any()
-    assert read[skin & (to_outline > 4.5) & (to_any_edge > 2.5)].all()
-    assert read[skin & (to_outline > 4.5) & (to_any_edge > 2.5) & (to_any_edge < 4)].any()
+    rim, beyond = skin & (to_any_edge < 1.5), skin & (to_any_edge > 2.5)
+    for name in ("texture", "pores"):
+        read = np.isfinite(getattr(maps, name))
+        assert not read[rim].any() and read[beyond].all(), name
+    unevenness = np.isfinite(maps.unevenness)
+    assert not unevenness[rim].any() and not unevenness[skin & (to_outline < 3.5)].any()
+    assert unevenness[beyond & (to_outline > 4.5)].all()
+    # The eyes, lips and nostrils are holes of the face, not its outline: beside them only the rim is left out.
+    assert unevenness[beyond & (to_outline > 4.5) & (to_any_edge < 4)].any()
+    # Lines start at the lids (crow's feet, under the eyes): they keep the rim.
+    assert np.isfinite(maps.wrinkles[rim & ~maps.near_spots]).any()
 
 
 @pytest.mark.parametrize("chromophore", ["haemoglobin", "melanin"])

@@ -69,18 +69,20 @@ METRIC_NAMES = tuple(METRICS)
 _UNEVENNESS_BAND_MM = (1.0, 8.0)
 #: Why a measure has no value when its zone was measured: all its skin was left out.
 _NO_READABLE_SKIN = (
-    "too little of this area's skin lies away from the face's outline and from spots to read this measure"
+    "too little of this area's skin lies away from its edges (the eyes, lips, hair and the face's outline) and from "
+    "spots to read this measure"
 )
 #: Skin this close to the face's outline is left out of unevenness: there the cheek and
 #: brow turn away from the camera, and their shading, not their tone, fills the band.
 #: Half the band's coarse scale; of 0, 2, 4 and 6 mm tried on two unchanged pairs, 4 mm
 #: was the first at which sensor noise alone no longer moved a cheek's value.
 _UNEVENNESS_OUTLINE_MARGIN_MM = 4.0
-#: Skin this close to the eyes, lips and nostrils is left out of unevenness, texture and
-#: pores: the analysis blur (0.8 mm) spreads their dark edges into it, and a phone's JPEG
-#: rings beside them. 2.5 times the analysis blur's sigma. Lines keep it: crow's feet and
-#: the lines under the eyes start at the lids.
-_RIM_MM = 2.0
+#: Skin this close to anything that is not skin (the eyes, lips, nostrils, brows, hair,
+#: glare, the face's outline) is left out of unevenness, texture and pores: there the
+#: masked filters see skin on one side only, the analysis blur (0.8 mm) spreads the edge
+#: into the skin, and a phone's JPEG rings beside it. 2.5 times the analysis blur's sigma.
+#: Lines keep it: crow's feet and the lines under the eyes start at the lids.
+_EDGE_RIM_MM = 2.0
 _TEXTURE_COARSE_MM = 2.0
 _PORE_MAX_DIAMETER_MM = 1.5
 _WRINKLE_SCALES_MM = (0.8, 1.2, 1.8)
@@ -299,7 +301,8 @@ class MetricMaps:
     also what the report's change heatmaps are drawn from. ``spots`` is the spot area
     map and ``spot_lesions`` the individual spots (``spot_maps``); ``near_spots`` is the
     skin where lines are not read (``wrinkles`` is NaN there): around a spot, whose rim
-    is locally line-like.
+    is locally line-like. ``unevenness``, ``texture`` and ``pores`` are NaN within
+    ``_EDGE_RIM_MM`` of anything that is not skin, and ``unevenness`` near the outline.
     """
 
     box: tuple[slice, slice]
@@ -363,17 +366,16 @@ def metric_maps(
     # Log luminance, not L*: a cube root scales every contrast with the skin's lightness, so
     # an even redness or tan read as a more even tone (a 3 a* redness lowered it by 5 %).
     unevenness = 100 * band_pass(log_lum, mask, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
-    unevenness[_near_outline(mask, px(_UNEVENNESS_OUTLINE_MARGIN_MM))] = np.nan
-    rims = _near_holes(mask, px(_RIM_MM))
-    unevenness[rims] = np.nan
+    rim = _near_edges(mask, px(_EDGE_RIM_MM))
+    unevenness[rim | _near_outline(mask, px(_UNEVENNESS_OUTLINE_MARGIN_MM))] = np.nan
     # Fill non-skin with the local skin level so eyes and hair make no false blobs or lines.
     filled = np.where(mask, log_lum, masked_gaussian(log_lum, mask, px(2.0))).astype(np.float32)
     texture = 100 * (filled - masked_gaussian(filled, mask, px(_TEXTURE_COARSE_MM)))
     # The mean depth, not the area above a depth threshold: a threshold turns a small
     # change of contrast into a large change of area.
     pores = 100 * black_hat(filled, px(_PORE_MAX_DIAMETER_MM))
-    texture[rims] = np.nan
-    pores[rims] = np.nan
+    texture[rim] = np.nan
+    pores[rim] = np.nan
     # Luminance, which JPEG keeps at full resolution: on the red channel alone, JPEG
     # 60's chroma quantization made spots on dark skin (docs/METRICS.md).
     lesions, spots = spot_maps(np.float32(-100 / np.log(10)) * log_lum, mask, spacing_mm=spacing)
@@ -397,14 +399,11 @@ def metric_maps(
     )
 
 
-def _near_holes(skin: NDArray[np.bool_], margin_px: float) -> NDArray[np.bool_]:
-    """Skin within ``margin_px`` of the holes of the skin inside the face: the eyes, lips
-    and nostrils."""
+def _near_edges(skin: NDArray[np.bool_], margin_px: float) -> NDArray[np.bool_]:
+    """Skin within ``margin_px`` of anything that is not skin."""
     import cv2
-    from scipy.ndimage import binary_fill_holes
 
-    not_hole = (~(binary_fill_holes(skin) & ~skin)).astype(np.uint8)
-    return np.asarray(cv2.distanceTransform(not_hole, cv2.DIST_L2, 5) < margin_px) & skin
+    return np.asarray(cv2.distanceTransform(skin.astype(np.uint8), cv2.DIST_L2, 5) < margin_px) & skin
 
 
 def _near_outline(skin: NDArray[np.bool_], margin_px: float) -> NDArray[np.bool_]:
