@@ -775,8 +775,8 @@ def write_repeatability_json(
     data = {
         "schema": "dermadelta.repeatability/1",
         "generated_by": command,
-        "method": f"MDC = {MDC_Z} x sqrt(2) x within-subject SD of re-captures of real faces under phone-wide "
-        "capture nuisance, fitted on half of the people; a zone's never below the whole face's",
+        "method": f"MDC = {MDC_Z} x sqrt(2) x within-subject SD of simulated re-captures of real faces under "
+        "phone-wide capture nuisance, fitted on half of the people; a zone's never below the whole face's",
         "mdc": _rounded(_mdc_of(stats)),
         "mdc_by_band": {band: _rounded(_mdc_of(table)) for band, table in sorted(by_band.items())},
         "within_sd": rounded(stats, "within_sd"),

@@ -2,8 +2,8 @@
 
 A change counts only when |delta| exceeds the metric's minimal detectable change
 (MDC) in that zone. The MDC is the repeatability coefficient at 99 % confidence,
-2.576 x sqrt(2) x within-subject SD, measured by re-capturing real faces under
-phone-wide capture nuisance (``make eval``; the table ships in
+2.576 x sqrt(2) x within-subject SD, measured on re-captures of real photos simulated
+under phone-wide capture nuisance (``make eval``; the table ships in
 ``data/repeatability.json``).
 
 References
@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from statistics import NormalDist
 from typing import Any, Literal
 
 from dermadelta.errors import DermadeltaError
@@ -27,10 +28,10 @@ from dermadelta.imaging.zones import ZONE_NAMES
 
 Change = Literal["increased", "decreased", "none", "not_measurable"]
 #: How many repeat photos of unchanged skin in 100 differ by less than the MDC, and the
-#: two-sided normal quantile that gives it. At 95 % (1.96) one verdict in 20 of an
+#: two-sided normal quantile that gives it (2.576). At 95 % (1.96) one verdict in 20 of an
 #: unchanged face would report a change, above the evaluation's 2 % target.
 MDC_CONFIDENCE_PERCENT = 99
-MDC_Z = 2.576
+MDC_Z = round(NormalDist().inv_cdf(0.5 + MDC_CONFIDENCE_PERCENT / 200), 3)
 REPEATABILITY_RESOURCE = "repeatability.json"
 #: How far a single photo's ITA may sit from the skin's own: the 95th percentile of
 #: that distance under the evaluation's capture nuisance (docs/MEASUREMENT.md).

@@ -44,11 +44,13 @@ RESIDUAL_TARGET_IOD = 0.01
 #: simulated from real photos; real photos of one person at another distance or in
 #: another session vary more (docs/MEASUREMENT.md), which the reader must be told.
 DETECTABLE_CHANGE_MEANING = (
-    f"The smallest detectable change is how far repeat photos of the same, unchanged skin can differ: "
-    f"{MDC_CONFIDENCE_PERCENT} in 100 differ by less. A change smaller than it is reported as no change. It was "
-    "measured by re-creating, from real photographs, the same faces taken again with other exposure, white balance, "
-    "focus, phone processing and framing. Photos taken at another distance, in another room or light, or with "
-    "another phone can differ by more, so take the after photo the way the before photo was taken."
+    "The smallest detectable change is how far repeat photos of the same, unchanged skin can differ: for each "
+    f"measure and area, {MDC_CONFIDENCE_PERCENT} in 100 differ by less, so among the many measures of a comparison "
+    f"about {100 - MDC_CONFIDENCE_PERCENT} in 100 read as a change by chance. A change smaller than it is reported as "
+    "no detectable change. It was measured by re-creating, from real photographs, the same faces taken again with "
+    "other brightness, colour balance, focus, framing and phone image processing. Real photos of one person taken "
+    "at another distance or in another session differed by more on many measures: take the after photo the way "
+    "the before photo was taken, and read a single change with care."
 )
 #: A colour correction larger than this means the lighting differed a lot between the photos.
 LARGE_COLOUR_GAIN = 0.10
@@ -470,7 +472,8 @@ def _photo_facts(analysis: Analysis, role: str) -> dict[str, Any]:
 _LIGHT_MOVED = [METRIC_LABELS[metric][0].lower() + METRIC_LABELS[metric][1:] for metric in LIGHT_DEPENDENT_METRICS]
 UNMATCHED_LIGHT = (
     "Colour: the after photo's light could not be matched to the before photo's (too little plain background "
-    f"around the face), so {', '.join(_LIGHT_MOVED[:-1])} and {_LIGHT_MOVED[-1]} were not compared."
+    "around the face, or a background so unlike the before photo's that the photos were taken in another room or "
+    f"light), so {', '.join(_LIGHT_MOVED[:-1])} and {_LIGHT_MOVED[-1]} were not compared."
 )
 
 
