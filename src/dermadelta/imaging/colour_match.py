@@ -24,13 +24,14 @@ _MATCH_MAX_LOCAL_STD = 0.03
 #: a photo of the same person from another session was scaled 10-14 times and its face
 #: clipped to white, which read as redness and pigmentation gone.
 _MATCH_MAX_GAIN = 4.0
+#: Why a light could not be matched, in plain words (the report says it too).
+UNMATCHED_CAUSE = (
+    "too little plain background around the face to compare the two by, or a background so unlike the before "
+    "photo's that the photos were taken in another room or light"
+)
 #: Why the after photo's light-dependent metrics are not compared when its light could not
 #: be matched (a comparison names the photo: "after photo: ...").
-UNMATCHED_REASON = (
-    "the light it was taken in could not be matched to the before photo's (too little plain background "
-    "around the face to compare the two by, or a background so unlike the before photo's that the photos "
-    "were taken in another room or light)"
-)
+UNMATCHED_REASON = f"the light it was taken in could not be matched to the before photo's ({UNMATCHED_CAUSE})"
 
 
 def _flat(linear: NDArray[np.float32]) -> NDArray[np.bool_]:

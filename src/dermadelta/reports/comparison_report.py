@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dermadelta.imaging.colour import linear_to_srgb
+from dermadelta.imaging.colour_match import UNMATCHED_CAUSE
 from dermadelta.imaging.compare import MDC_CONFIDENCE_PERCENT, MetricChange
 from dermadelta.imaging.metrics import LIGHT_DEPENDENT_METRICS, METRICS
 from dermadelta.imaging.zones import ZONE_NAMES
@@ -471,9 +472,8 @@ def _photo_facts(analysis: Analysis, role: str) -> dict[str, Any]:
 #: gains): it names the measures the light moves, which were not compared.
 _LIGHT_MOVED = [METRIC_LABELS[metric][0].lower() + METRIC_LABELS[metric][1:] for metric in LIGHT_DEPENDENT_METRICS]
 UNMATCHED_LIGHT = (
-    "Colour: the after photo's light could not be matched to the before photo's (too little plain background "
-    "around the face, or a background so unlike the before photo's that the photos were taken in another room or "
-    f"light), so {', '.join(_LIGHT_MOVED[:-1])} and {_LIGHT_MOVED[-1]} were not compared."
+    f"Colour: the after photo's light could not be matched to the before photo's ({UNMATCHED_CAUSE}), so "
+    f"{', '.join(_LIGHT_MOVED[:-1])} and {_LIGHT_MOVED[-1]} were not compared."
 )
 
 
