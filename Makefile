@@ -31,25 +31,25 @@ test-postgres: install
 	scripts/with-postgres $(VENV)/bin/pytest -q -n 2 -m "not slow"
 
 eval: install
-	$(VENV)/bin/python -m dermadelta.evaluation --out docs/MEASUREMENT.md
-	$(VENV)/bin/python -m dermadelta.identity_evaluation --out docs/IDENTITY.md
+	$(VENV)/bin/python -m tools.evaluation --out docs/MEASUREMENT.md
+	$(VENV)/bin/python -m tools.identity_evaluation --out docs/IDENTITY.md
 
 bench: install
-	$(PY) -m dermadelta.benchmark --out docs/PERFORMANCE.md
+	$(PY) -m benchmarks.benchmark --out docs/PERFORMANCE.md
 	mkdir -p $(OUT)/bench
-	$(PY) -m dermadelta.clinic.loadbench --json $(OUT)/bench/load-1-sqlite.json
-	scripts/with-postgres $(PY) -m dermadelta.clinic.loadbench --json $(OUT)/bench/load-2-postgresql.json
-	$(PY) -m dermadelta.batch_benchmark --photos 24 --json $(OUT)/bench/batch.json
-	$(PY) -m dermadelta.clinic.api_fuzz --json $(OUT)/bench/api-fuzz.json
-	$(PY) -m dermadelta.decode_fuzz --inputs 10000 --json $(OUT)/bench/decode-fuzz.json
-	$(PY) -m dermadelta.clinic.uploadbench --json $(OUT)/bench/upload-48mp.json
-	$(PY) -m dermadelta.clinic.benchreport $(OUT)/bench docs/PERFORMANCE.md
+	$(PY) -m benchmarks.loadbench --json $(OUT)/bench/load-1-sqlite.json
+	scripts/with-postgres $(PY) -m benchmarks.loadbench --json $(OUT)/bench/load-2-postgresql.json
+	$(PY) -m benchmarks.batch_benchmark --photos 24 --json $(OUT)/bench/batch.json
+	$(PY) -m tools.api_fuzz --json $(OUT)/bench/api-fuzz.json
+	$(PY) -m tools.decode_fuzz --inputs 10000 --json $(OUT)/bench/decode-fuzz.json
+	$(PY) -m benchmarks.uploadbench --json $(OUT)/bench/upload-48mp.json
+	$(PY) -m benchmarks.benchreport $(OUT)/bench docs/PERFORMANCE.md
 
 screenshots: install
 	$(PY) scripts/screenshots.py docs/screenshots
 
 lint: install
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests benchmarks tools
 
 typecheck: install
 	$(VENV)/bin/mypy

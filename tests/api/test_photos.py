@@ -86,7 +86,7 @@ def test_it_saves_the_good_files_and_says_why_each_other_one_was_refused(api_ali
 def test_a_file_that_broke_the_decoder_is_refused_by_name_and_the_good_one_kept(
     api_alice, patient, face_pair, private_media
 ):
-    from dermadelta.decode_fuzz import regression_inputs
+    from tools.decode_fuzz import regression_inputs
 
     broken = regression_inputs()
     response = upload(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dermadelta.clinic import benchreport
+from benchmarks import benchreport
 
 RUN = {
     "database": "SQLite",

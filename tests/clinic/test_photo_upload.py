@@ -293,7 +293,7 @@ def _with_consent(quinn: Any, by: Any) -> Any:
 def test_a_file_that_broke_the_decoder_is_refused_by_name_and_the_good_ones_kept(
     as_alice, patient, face_pair, private_media, kind
 ):
-    from dermadelta.decode_fuzz import regression_inputs
+    from tools.decode_fuzz import regression_inputs
 
     broken = regression_inputs()
     files = [

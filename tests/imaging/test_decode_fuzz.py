@@ -9,10 +9,10 @@ import pytest
 from PIL import Image, UnidentifiedImageError
 
 import dermadelta
-from dermadelta import decode_fuzz
 from dermadelta.cli import main
 from dermadelta.errors import InputError
 from dermadelta.imaging.decode import decode
+from tools import decode_fuzz
 
 #: A lower pixel limit than the clinic's keeps each decode of an inflated header quick;
 #: the fuzzer's "just inside the limit" size (2000 x 1900) is still decoded at it.

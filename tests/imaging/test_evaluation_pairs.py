@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dermadelta import evaluation
+from tools import evaluation
 
 
 def test_real_pairs_are_two_photos_of_one_held_out_person() -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from dermadelta import evaluation
+from tools import evaluation
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from dermadelta.evaluation import pipeline_variant
 from dermadelta.imaging import simulate as sim
 from dermadelta.imaging.harmonise import ANALYSIS_BLUR_MM, FINE_SCALE_METRICS
+from tools.evaluation import pipeline_variant
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ schemathesis generate requests for every operation (reads and changes, valid and
 invalid), checking that none gets a server error. The database is whatever
 ``DATABASE_URL`` selects.
 
-Run: ``python -m dermadelta.clinic.api_fuzz --json out.json [--examples 30]``
+Run: ``python -m tools.api_fuzz --json out.json [--examples 30]``
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def fuzz(*, examples: int, seed: int) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dermadelta.clinic.api_fuzz", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.api_fuzz", description=__doc__)
     parser.add_argument("--json", type=Path, required=True, help="write the figures here")
     parser.add_argument("--examples", type=int, default=30, help="generated requests per operation (default 30)")
     parser.add_argument("--seed", type=int, default=1)

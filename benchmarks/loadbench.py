@@ -7,7 +7,7 @@ dashboard, the patient page and a photo upload. The database is whatever
 ``DATABASE_URL`` selects (SQLite when unset), so the same run under
 ``scripts/with-postgres`` measures PostgreSQL.
 
-Run: ``python -m dermadelta.clinic.loadbench --json out.json``
+Run: ``python -m benchmarks.loadbench --json out.json``
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def measure(*, seconds: int, connections: int) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dermadelta.clinic.loadbench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.loadbench", description=__doc__)
     parser.add_argument("--json", type=Path, required=True, help="write the figures here")
     parser.add_argument("--seconds", type=int, default=15, help="load per page (default 15)")
     parser.add_argument("--connections", type=int, default=4, help="open connections (default 4)")

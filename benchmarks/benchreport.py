@@ -1,13 +1,13 @@
 """The scale-out section of ``docs/PERFORMANCE.md`` from the figures ``make bench`` wrote as JSON.
 
-``make bench`` first rewrites the imaging section (``dermadelta.benchmark``), then
-measures the application (``dermadelta.clinic.loadbench`` on SQLite and on
+``make bench`` first rewrites the imaging section (``benchmarks.benchmark``), then
+measures the application (``benchmarks.loadbench`` on SQLite and on
 PostgreSQL, the batch throughput, the API under schemathesis, the photo decoder
 under fuzzed files) into
 ``out/bench/*.json``; this module turns
 those files into one section, replacing the section a previous run wrote.
 
-Run: ``python -m dermadelta.clinic.benchreport out/bench docs/PERFORMANCE.md``
+Run: ``python -m benchmarks.benchreport out/bench docs/PERFORMANCE.md``
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-MARKER = "<!-- scale-out section: written by dermadelta.clinic.benchreport -->"
+MARKER = "<!-- scale-out section: written by benchmarks.benchreport -->"
 
 
 def load_table(runs: list[dict[str, Any]]) -> list[str]:
@@ -41,7 +41,7 @@ def batch_lines(figures: dict[str, Any]) -> list[str]:
         "## Batch throughput",
         "",
         f"`dermadelta batch` on {figures['photos']:.0f} simulated face photos (`python -m "
-        "dermadelta.batch_benchmark`), each way on a fresh data folder, so migration, worker start-up and "
+        "benchmarks.batch_benchmark`), each way on a fresh data folder, so migration, worker start-up and "
         "polling are included: what a researcher waits for.",
         "",
         "| way | seconds | photos/s |",
@@ -67,7 +67,7 @@ def fuzz_lines(figures: dict[str, Any]) -> list[str]:
     return [
         "## API robustness",
         "",
-        f"schemathesis (`python -m dermadelta.clinic.api_fuzz`) generated up to {figures['examples_per_operation']} "
+        f"schemathesis (`python -m tools.api_fuzz`) generated up to {figures['examples_per_operation']} "
         f"requests per operation (seed {figures['seed']}, check `{figures['checks']}`) against the running API, "
         f"signed in with a practitioner's token, for {figures['operations']} operations: {verdict}. "
         f"Its own summary: {figures['summary'].strip('= ')}.",
@@ -81,7 +81,7 @@ def decode_fuzz_lines(figures: dict[str, Any]) -> list[str]:
     return [
         "## Photo decoder robustness",
         "",
-        f"`python -m dermadelta.decode_fuzz` tried {figures['inputs']} mutated photos (seed {figures['seed']}; "
+        f"`python -m tools.decode_fuzz` tried {figures['inputs']} mutated photos (seed {figures['seed']}; "
         f"{len(figures['seeds'])} small valid files in every accepted format, each changed by bit flips, boundary "
         "bytes, truncation, insertion, splicing, corrupted chunks, tags or segments, or inflated declared "
         f"dimensions) in a child process at the clinic's pixel limit of {figures['max_pixels']}: "
@@ -104,7 +104,7 @@ def upload_lines(figures: dict[str, Any]) -> list[str]:
     return [
         "## One upload of large phone photos",
         "",
-        f"`python -m dermadelta.clinic.uploadbench` posts {figures['photos']} generated "
+        f"`python -m benchmarks.uploadbench` posts {figures['photos']} generated "
         f"{figures['width']} x {figures['height']} JPEGs ({figures['request_mb']:.0f} MB in one request) to the upload "
         f"page of `dermadelta serve`, as its upload script does: answered {figures['status']} in "
         f"{figures['seconds']:.1f} s, {len(figures['saved'])} saved and {len(figures['refused'])} refused, {named}. "
@@ -159,7 +159,7 @@ def write(folder: Path, document: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dermadelta.clinic.benchreport", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.benchreport", description=__doc__)
     parser.add_argument("folder", type=Path, help="the folder of JSON figures")
     parser.add_argument("document", type=Path, help="the Markdown file to update")
     args = parser.parse_args(argv)

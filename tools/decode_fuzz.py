@@ -11,7 +11,7 @@ dimensions far beyond, or just inside, the pixel limit. The same seed number giv
 the same inputs on any machine.
 
 ``make test`` runs a few hundred in-process (``tests/imaging/test_decode_fuzz.py``);
-``make bench`` runs ``python -m dermadelta.decode_fuzz --inputs 10000 --json
+``make bench`` runs ``python -m tools.decode_fuzz --inputs 10000 --json
 out/bench/decode-fuzz.json``, which decodes in a child process so that a crash
 (the child killed by a signal) or a hang (no answer within ``--timeout`` seconds)
 is counted rather than fatal, and compares the child's peak resident memory with
@@ -361,8 +361,8 @@ def outcome(data: bytes, *, max_pixels: int) -> tuple[str, str]:
 
 def _peak_rss_bytes() -> int:
     # VmHWM, not getrusage's ru_maxrss: ru_maxrss survives the exec of a spawned child and
-    # would start from the parent's size (dermadelta.benchmark reads VmHWM for the same reason).
-    from dermadelta.clinic.uploadbench import peak_rss_mb
+    # would start from the parent's size (benchmarks.benchmark reads VmHWM for the same reason).
+    from benchmarks.uploadbench import peak_rss_mb
 
     return int(peak_rss_mb(os.getpid()) * 2**20)
 
@@ -479,7 +479,7 @@ def run(*, count: int, seed: int, max_pixels: int, timeout_s: float, save: Path 
 def main(argv: list[str] | None = None) -> int:
     from dermadelta.imaging.decode import MAX_PIXELS
 
-    parser = argparse.ArgumentParser(prog="python -m dermadelta.decode_fuzz", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.decode_fuzz", description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=10_000, help="how many fuzzed inputs (default 10000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-pixels", type=int, default=MAX_PIXELS, help="the decoder's pixel limit")

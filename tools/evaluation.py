@@ -14,7 +14,7 @@ smaller set that proves the code.
 table the product ships; the test suite runs a small slice on real faces with other
 random seeds against the shipped table.
 
-Run: ``python -m dermadelta.evaluation --out docs/MEASUREMENT.md``
+Run: ``python -m tools.evaluation --out docs/MEASUREMENT.md``
 """
 
 from __future__ import annotations
@@ -1280,7 +1280,7 @@ def _load_raw(path: Path, plan: Plan) -> Results:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dermadelta.evaluation", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.evaluation", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/MEASUREMENT.md"))
     parser.add_argument("--faces", type=Path, default=DEFAULT_FACES, help="folder of real face photos")
     parser.add_argument("--quick", action="store_true", help="the small slice the tests run")
@@ -1289,7 +1289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-raw", action="store_true", help="rebuild the report from --raw instead of running")
     args = parser.parse_args(argv)
     plan = replace(QUICK if args.quick else FULL, faces=args.faces)
-    command = "make eval" if not args.quick else "python -m dermadelta.evaluation --quick"
+    command = "make eval" if not args.quick else "python -m tools.evaluation --quick"
     if args.from_raw:
         results = _load_raw(args.raw, plan)
     else:

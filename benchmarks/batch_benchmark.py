@@ -7,7 +7,7 @@ polling included: what a researcher waits for). The queue's overhead per photo i
 the difference between the 1-worker batch and the single process, divided by the
 number of photos.
 
-Run: ``python -m dermadelta.batch_benchmark [--photos 12] [--json FILE]`` (prints JSON).
+Run: ``python -m benchmarks.batch_benchmark [--photos 12] [--json FILE]`` (prints JSON).
 """
 
 from __future__ import annotations
@@ -73,7 +73,9 @@ def batch_throughput(*, photos: int = 12, workers: Sequence[int] = (1, 2)) -> di
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.batch_benchmark", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     parser.add_argument("--photos", type=int, default=12)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()

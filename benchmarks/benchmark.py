@@ -5,7 +5,7 @@ the same file measured in the same run, so the ratios hold on a noisy machine.
 Peak memory is the peak resident set size of a fresh process that compares one
 12 MP pair, next to the same figure for a process that only imports the libraries.
 
-Run: ``python -m dermadelta.benchmark --out docs/PERFORMANCE.md``
+Run: ``python -m benchmarks.benchmark --out docs/PERFORMANCE.md``
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def markdown(timings: dict[str, float], *, repeats: int, peak_compare: float, pe
     lines = [
         "# Performance",
         "",
-        f"Produced by `make bench` (`python -m dermadelta.benchmark`) on {platform.machine()} with",
+        f"Produced by `make bench` (`python -m benchmarks.benchmark`) on {platform.machine()} with",
         f"{platform.python_implementation()} {platform.python_version()}; medians of {repeats} runs after a",
         "warm-up, all in one process and one run, so the ratios compare like with like. A simulated 12 MP JPEG",
         "(4000 x 3000, face inter-ocular distance about 760 px).",
@@ -152,7 +152,7 @@ def markdown(timings: dict[str, float], *, repeats: int, peak_compare: float, pe
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dermadelta.benchmark", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.benchmark", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/PERFORMANCE.md"))
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)

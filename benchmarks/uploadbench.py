@@ -7,7 +7,7 @@ upload script does (asking for JSON). Reported: the answer (status, photos saved
 and refused by name, seconds) and the peak resident memory of each web worker
 process (``VmHWM`` in ``/proc/<pid>/status``), before and after the upload.
 
-Run: ``python -m dermadelta.clinic.uploadbench --json out.json``
+Run: ``python -m benchmarks.uploadbench --json out.json``
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def post(url: str, body: bytes, cookie: str, *, timeout_s: float) -> tuple[int, 
 
 
 def measure(*, photos: int = PHOTOS) -> dict[str, Any]:
-    from dermadelta.clinic.loadbench import sign_in
+    from benchmarks.loadbench import sign_in
     from dermadelta.clinic.running import demo_in, free_port, web_and_worker
 
     jpegs = phone_jpegs(photos)
@@ -148,7 +148,7 @@ def measure(*, photos: int = PHOTOS) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dermadelta.clinic.uploadbench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.uploadbench", description=__doc__)
     parser.add_argument("--json", type=Path, required=True, help="write the figures here")
     parser.add_argument("--photos", type=int, default=PHOTOS, help=f"photos in the upload (default {PHOTOS})")
     args = parser.parse_args(argv)

@@ -18,7 +18,7 @@ The threshold is fitted on the pairs of half of the people (the same split as th
 measurement evaluation) and every rate is reported on the other half, the held-out
 people. ``make eval`` runs it and writes ``docs/IDENTITY.md``.
 
-Run: ``python -m dermadelta.identity_evaluation --out docs/IDENTITY.md``
+Run: ``python -m tools.identity_evaluation --out docs/IDENTITY.md``
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from dermadelta.evaluation import DEFAULT_FACES, FITTING_PEOPLE, _changed, _subject, person_of
 from dermadelta.imaging import simulate as sim
 from dermadelta.imaging.identity import CERTAIN_SCORE, SAME_PERSON_THRESHOLD
+from tools.evaluation import DEFAULT_FACES, FITTING_PEOPLE, _changed, _subject, person_of
 
 #: True changes the after photo may carry (they must not read as another person).
 CHANGES = (
@@ -385,7 +385,7 @@ def markdown(records: list[dict[str, Any]], *, threshold: float, seconds: float,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dermadelta.identity_evaluation", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.identity_evaluation", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/IDENTITY.md"))
     parser.add_argument("--faces", type=Path, default=DEFAULT_FACES, help="folder of real face photos")
     parser.add_argument("--quick", action="store_true", help="a small slice, for a quick check")
@@ -394,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-raw", action="store_true", help="rebuild the report from --raw instead of running")
     args = parser.parse_args(argv)
     plan = replace(QUICK if args.quick else FULL, faces=args.faces, workers=args.workers)
-    command = "python -m dermadelta.identity_evaluation --out " + str(args.out) + (" --quick" if args.quick else "")
+    command = "python -m tools.identity_evaluation --out " + str(args.out) + (" --quick" if args.quick else "")
     if args.from_raw:
         data = json.loads(args.raw.read_text(encoding="utf-8"))
         records, seconds = data["records"], float(data["seconds"])
