@@ -203,3 +203,75 @@ def test_it_decodes_rgba_by_dropping_alpha():
     array = np.dstack([_pattern(), np.full((240, 320), 128, np.uint8)])
     decoded = decode(_encode(array, "PNG"))
     assert decoded.rgb.shape == (240, 320, 3)
+
+
+def _smooth(height: int, width: int) -> np.ndarray:
+    """A smooth colour ramp (a JPEG keeps it well at any scale), odd sizes included."""
+    rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
+    return np.stack(
+        [40 + 160 * cols / width, 60 + 120 * rows / height, 90 + 60 * (rows + cols) / (height + width)], axis=-1
+    ).astype(np.uint8)
+
+
+@pytest.mark.parametrize("profile", [False, True], ids=["plain", "with-a-colour-profile"])
+def test_a_large_jpeg_is_decoded_reduced_when_its_shorter_side_allows_and_says_so(profile):
+    array = _smooth(1201, 1603)
+    options = {"quality": 95, **({"icc_profile": adobe_rgb_profile()} if profile else {})}
+    data = _encode(array, "JPEG", **options)
+    full = decode(data)
+    for min_side, factor in ((600, 2), (300, 4), (150, 8), (601, 1), (2000, 1)):
+        reduced = decode(data, min_side_px=min_side)
+        assert reduced.scale == 1 / factor
+        assert reduced.file_size == (1603, 1201)
+        assert (reduced.height, reduced.width) == (-(-1201 // factor), -(-1603 // factor))
+        assert reduced.icc_converted == full.icc_converted == profile
+        # Each reduced pixel is the mean of its block of the full decode.
+        rows, cols = (1201 // factor) * factor, (1603 // factor) * factor
+        blocks = full.rgb[:rows, :cols].reshape(rows // factor, factor, cols // factor, factor, 3).mean(axis=(1, 3))
+        assert np.abs(reduced.rgb[: rows // factor, : cols // factor] - blocks).mean() < 1.5 / 255
+
+
+def test_a_reduced_decode_maps_its_pixels_to_the_files_own():
+    array = np.full((1200, 1600, 3), 200, np.uint8)
+    array[700:716, 1000:1016] = 20  # a dark square centred on (1007.5, 707.5)
+    reduced = decode(_encode(array, "JPEG", quality=95), min_side_px=300)
+    assert reduced.scale == 0.25
+    dark = reduced.rgb[..., 1] < 0.3
+    centre = np.array([np.nonzero(dark)[1].mean(), np.nonzero(dark)[0].mean()])
+    mapped = reduced.to_file[:, :2] @ centre + reduced.to_file[:, 2]
+    np.testing.assert_allclose(mapped, [1007.5, 707.5], atol=0.5)
+
+
+def test_a_reduced_decode_keeps_the_exif_orientation_and_reports_the_upright_size():
+    image = Image.fromarray(_smooth(1200, 1600))
+    exif = image.getexif()
+    exif[0x0112] = 6  # stored landscape, shown portrait
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95, exif=exif.tobytes())
+    full, reduced = decode(buffer.getvalue()), decode(buffer.getvalue(), min_side_px=600)
+    assert full.file_size == reduced.file_size == (1200, 1600)
+    assert (reduced.width, reduced.height) == (600, 800)
+    half = full.rgb.reshape(800, 2, 600, 2, 3).mean(axis=(1, 3))
+    assert np.abs(reduced.rgb - half).mean() < 1.5 / 255
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_other_formats_are_decoded_at_full_size_whatever_is_asked(fmt):
+    decoded = decode(_encode(_smooth(1200, 1600), fmt), min_side_px=300)
+    assert decoded.scale == 1.0 and decoded.file_size == (1600, 1200) and decoded.width == 1600
+
+
+def test_a_truncated_jpeg_is_refused_at_any_reduction():
+    data = _encode(_smooth(1200, 1600), "JPEG", quality=90)
+    for min_side in (None, 600, 150):
+        with pytest.raises(InputError, match="truncated|unreadable|damaged|corrupt"):
+            decode(data[: len(data) // 2], min_side_px=min_side)
+
+
+def test_the_whole_photo_in_float_is_made_on_demand_from_the_pixels_as_decoded():
+    array = _pattern()
+    decoded = decode(_encode(array, "PNG"))
+    assert decoded.pixels.dtype == np.uint8
+    np.testing.assert_array_equal(decoded.pixels, array)
+    assert decoded.rgb.dtype == np.float32 and decoded.rgb is decoded.rgb  # converted once
+    np.testing.assert_allclose(decoded.rgb, array / 255, atol=1e-6)

@@ -286,13 +286,13 @@ def _degenerate_cases():
     nan_rgb[500:700, 500:800] = np.nan
     tiny = (points - points.mean(axis=0)) * 0.05 + 40
     return {
-        "tiny face": (replace(decoded, rgb=np.full((80, 80, 3), 0.5, dtype=np.float32)), _moved(landmarks, tiny)),
+        "tiny face": (replace(decoded, pixels=np.full((80, 80, 3), 0.5, dtype=np.float32)), _moved(landmarks, tiny)),
         "face at the border": (decoded, _moved(landmarks, points - points.min(axis=0) - [5.0, 300.0])),
         "face almost out of the frame": (decoded, _moved(landmarks, points + [decoded.width - 20.0, 0.0])),
-        "NaN pixels": (replace(decoded, rgb=nan_rgb), landmarks),
+        "NaN pixels": (replace(decoded, pixels=nan_rgb), landmarks),
         "NaN landmarks": (decoded, _moved(landmarks, np.full_like(points, np.nan))),
         "all landmarks on one point": (decoded, _moved(landmarks, np.full_like(points, 300.0))),
-        "a one-pixel photo": (replace(decoded, rgb=np.zeros((1, 1, 3), dtype=np.float32)), landmarks),
+        "a one-pixel photo": (replace(decoded, pixels=np.zeros((1, 1, 3), dtype=np.float32)), landmarks),
     }
 
 
@@ -319,7 +319,7 @@ def test_degenerate_inputs_do_not_crash(case):
 
 def test_a_face_with_landmarks_but_no_readable_eyes_says_focus_was_not_checked():
     decoded, landmarks, _ = _real(FAIR)
-    flat = replace(decoded, rgb=np.full_like(decoded.rgb, 0.5))
+    flat = replace(decoded, pixels=np.full_like(decoded.rgb, 0.5))
     quality = assess_quality(flat, landmarks)
     assert quality.effective_resolution_mm is None
     assert any("focus could not be checked" in warning for warning in quality.warnings)

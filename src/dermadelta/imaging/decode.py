@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,8 @@ from dermadelta.errors import InputError
 #: claims are refused before any pixel is decoded (decompression bombs).
 MAX_PIXELS = 60_000_000
 #: Memory a decode may take per declared pixel at its peak: the decoder's own image (up to
-#: 8 B for 16-bit RGBA), the integer RGB copy and the float32 result (12 B), never all at once.
+#: 8 B for 16-bit RGBA), the integer RGB copy, and room for the whole photo in float32 (12 B),
+#: which a caller may ask for.
 DECODE_BYTES_PER_PIXEL = 24
 #: Memory a decode may take whatever the photo's size: buffers, tables, a colour transform.
 DECODE_FIXED_BYTES = 64 * 2**20
@@ -44,30 +46,62 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Decoded:
-    """A decoded photo: RGB float32 in [0, 1] (sRGB-encoded), rows x cols x 3."""
+    """A decoded photo, upright and sRGB-encoded, rows x cols x 3.
 
-    rgb: NDArray[np.float32]
+    ``pixels`` are kept as decoded (uint8 or uint16; float32 in [0, 1] where a caller
+    made them): a 12 MP photo in float32 is 144 MB and a fifth of a second to
+    convert, and every stage reads only a crop or a sample of it, which it converts
+    with :func:`unit_float`. ``rgb`` is the whole photo in float32, made on first use.
+    """
+
+    pixels: NDArray[Any]
     source: str
     format: str
     bit_depth: int
     orientation: int
     icc_converted: bool
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: Decoded pixels per pixel of the file: 1, or 1/2, 1/4, 1/8 where a JPEG was decoded
+    #: reduced (see :func:`decode`'s ``min_side_px``).
+    scale: float = 1.0
+    #: The file's own upright size (width, height); None when the pixels are the file's size.
+    full_size: tuple[int, int] | None = None
+
+    @cached_property
+    def rgb(self) -> NDArray[np.float32]:
+        """The whole photo as float32 in [0, 1]."""
+        return unit_float(self.pixels)
 
     @property
     def height(self) -> int:
-        return int(self.rgb.shape[0])
+        return int(self.pixels.shape[0])
 
     @property
     def width(self) -> int:
-        return int(self.rgb.shape[1])
+        return int(self.pixels.shape[1])
+
+    @property
+    def file_size(self) -> tuple[int, int]:
+        """The photo's upright size in the file, (width, height), whatever size it was decoded at."""
+        return self.full_size or (self.width, self.height)
+
+    @property
+    def to_file(self) -> NDArray[np.float64]:
+        """The 2 x 3 affine map from decoded pixel coordinates to the file's.
+
+        A reduced JPEG's pixel (x, y) is the block of 1 / scale pixels of the file
+        whose centre is (x + 0.5) / scale - 0.5.
+        """
+        factor = 1.0 / self.scale
+        offset = 0.5 * factor - 0.5
+        return np.array([[factor, 0.0, offset], [0.0, factor, offset]])
 
 
 def decode_memory_budget(max_pixels: int = MAX_PIXELS) -> int:
     """The most memory, in bytes, that decoding a photo of at most ``max_pixels`` pixels may take.
 
     The pixel limit is checked on the size a file declares before any pixel is
-    decoded, so this bounds every decode; ``python -m dermadelta.decode_fuzz`` checks it.
+    decoded, so this bounds every decode; ``python -m tools.decode_fuzz`` checks it.
     """
     return DECODE_FIXED_BYTES + DECODE_BYTES_PER_PIXEL * max_pixels
 
@@ -158,8 +192,15 @@ def _to_srgb(image: Image.Image) -> tuple[Image.Image, bool]:
     return converted, True
 
 
-def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS, name: str | None = None) -> Decoded:
+def decode(
+    source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS, name: str | None = None, min_side_px: int | None = None
+) -> Decoded:
     """Decode a photo file or its bytes.
+
+    With ``min_side_px``, a JPEG is decoded reduced by the largest factor (2, 4 or 8)
+    that keeps its shorter side at least that long: libjpeg scales in the DCT domain,
+    so a half-size decode costs about half a full one and the float work after it a
+    quarter. Other formats are decoded at full size (``Decoded.scale`` says which).
 
     Raises :class:`~dermadelta.errors.InputError` with a one-line reason for
     anything that is not a usable colour photo: not an image, an unsupported
@@ -173,7 +214,7 @@ def decode(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS, name: st
     if not data:
         raise InputError(f"{name}: empty file")
     with _strict_pillow():
-        return _decode(data, name, max_pixels)
+        return _decode(data, name, max_pixels, min_side_px)
 
 
 @contextmanager
@@ -191,10 +232,10 @@ def _strict_pillow() -> Iterator[None]:
         ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
-def _decode(data: bytes, name: str, max_pixels: int) -> Decoded:
+def _decode(data: bytes, name: str, max_pixels: int, min_side_px: int | None) -> Decoded:
     """The decoding boundary: whatever a decoder raises on a hostile file leaves as :class:`InputError`."""
     try:
-        return _decode_checked(data, name, max_pixels)
+        return _decode_checked(data, name, max_pixels, min_side_px)
     except InputError:
         raise
     except MemoryError:
@@ -244,53 +285,76 @@ def open_header(fp: Any, name: str, max_pixels: int) -> Image.Image:
     return image
 
 
-def _decode_checked(data: bytes, name: str, max_pixels: int) -> Decoded:
+def _decode_checked(data: bytes, name: str, max_pixels: int, min_side_px: int | None) -> Decoded:
     with open_header(io.BytesIO(data), name, max_pixels) as image:
         fmt = (image.format or "").upper()
+        file_width, file_height = image.size
+        reduction = _reduction(fmt, image.size, min_side_px)
         try:  # reading EXIF or a palette may already read (and miss) the pixel data
             if image.mode in _GRAYSCALE_MODES or (image.mode == "P" and _palette_is_gray(image)):
                 raise InputError(f"{name}: grayscale photo; colour is needed to measure skin")
             orientation, summary = _exif_summary(image)
-            pixels, bit_depth, icc_converted = _pixels(image, data, fmt, name)
+            pixels, bit_depth, icc_converted = _pixels(image, data, fmt, name, reduction)
+            if reduction > 1:  # what the decoder did: Pillow's draft may reduce less than asked
+                reduction = max(1, round(file_width / pixels.shape[1]))
             if bit_depth == 16 and image.info.get("icc_profile"):
                 summary["icc_note"] = "16-bit embedded profile not applied; read as sRGB"
         except (OSError, ValueError, SyntaxError, struct.error) as error:
             if isinstance(error, InputError):
                 raise
             raise InputError(f"{name}: truncated or corrupt image data ({error})") from None
-    # Orientation on the integer pixels, then one float copy: the peak stays near
-    # DECODE_BYTES_PER_PIXEL per pixel (a 60 MP photo's float32 RGB alone is 720 MB).
+    # Orientation on the integer pixels; the stages convert only what they read to float.
     pixels = apply_orientation(pixels, orientation)
-    if min(pixels.shape[:2]) < MIN_SIDE_PX:
+    full_size = (file_height, file_width) if orientation in (5, 6, 7, 8) else (file_width, file_height)
+    if reduction == 1:
+        full_size = (pixels.shape[1], pixels.shape[0])
+    if min(full_size) < MIN_SIDE_PX:
         raise InputError(
-            f"{name}: {pixels.shape[1]}x{pixels.shape[0]} is too small to measure skin "
+            f"{name}: {full_size[0]}x{full_size[1]} is too small to measure skin "
             f"(shorter side must be at least {MIN_SIDE_PX} px)"
         )
     return Decoded(
-        rgb=_to_float(pixels),
+        pixels=pixels,
         source=name,
         format=fmt,
         bit_depth=bit_depth,
         orientation=orientation,
         icc_converted=icc_converted,
         metadata=summary,
+        scale=1.0 / reduction,
+        full_size=None if reduction == 1 else full_size,
     )
 
 
-def _pixels(image: Image.Image, data: bytes, fmt: str, name: str) -> tuple[NDArray[Any], int, bool]:
-    """The RGB pixels as decoded (uint8 or uint16), the bit depth, and whether a profile was converted."""
+def _reduction(fmt: str, size: tuple[int, int], min_side_px: int | None) -> int:
+    """The factor (1, 2, 4 or 8) a photo is decoded reduced by: JPEG only, its shorter side kept."""
+    if min_side_px is None or fmt not in {"JPEG", "MPO"}:
+        return 1
+    return max([1] + [factor for factor in (2, 4, 8) if min(size) // factor >= min_side_px])
+
+
+def _pixels(image: Image.Image, data: bytes, fmt: str, name: str, reduction: int = 1) -> tuple[NDArray[Any], int, bool]:
+    """The RGB pixels as decoded (uint8 or uint16), the bit depth, and whether a profile was converted.
+
+    ``reduction`` (JPEG only) decodes at 1 / ``reduction`` of the size, in the DCT domain.
+    """
     if fmt in {"PNG", "TIFF"} and _is_16bit(image, data):
         return _decode_16bit(data, name), 16, False
     if _is_plain_complete_jpeg(image, data):
-        return _decode_jpeg_fast(data, name), 8, False
+        return _decode_jpeg_fast(data, name, reduction), 8, False
+    if reduction > 1:
+        width, height = image.size
+        image.draft(image.mode, (width // reduction, height // reduction))
     image.load()
     converted, icc_converted = _to_srgb(image)
     with converted:
         return np.asarray(converted), 8, icc_converted
 
 
-def _to_float(pixels: NDArray[Any]) -> NDArray[np.float32]:
-    """uint8 or uint16 RGB to float32 in [0, 1], with one full-size allocation."""
+def unit_float(pixels: NDArray[Any]) -> NDArray[np.float32]:
+    """uint8 or uint16 pixels as float32 in [0, 1], with one allocation; float pixels as they are."""
+    if pixels.dtype.kind == "f":
+        return np.asarray(pixels, dtype=np.float32)
     rgb = pixels.astype(np.float32)
     if pixels.dtype == np.uint16:
         rgb /= np.float32(65535)
@@ -314,10 +378,16 @@ def _is_plain_complete_jpeg(image: Image.Image, data: bytes) -> bool:
     )
 
 
-def _decode_jpeg_fast(data: bytes, name: str) -> NDArray[np.uint8]:
+def _decode_jpeg_fast(data: bytes, name: str, reduction: int = 1) -> NDArray[np.uint8]:
     import cv2
 
-    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION  # orientation is applied once, below
+    colour = {
+        1: cv2.IMREAD_COLOR,
+        2: cv2.IMREAD_REDUCED_COLOR_2,
+        4: cv2.IMREAD_REDUCED_COLOR_4,
+        8: cv2.IMREAD_REDUCED_COLOR_8,
+    }[reduction]
+    flags = colour | cv2.IMREAD_IGNORE_ORIENTATION  # orientation is applied once, below
     bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
     if bgr is None or bgr.ndim != 3:
         raise InputError(f"{name}: corrupt JPEG data")

@@ -19,7 +19,6 @@ from numpy.typing import NDArray
 from dermadelta.imaging.colour import (
     chromophore_indices,
     individual_typology_angle,
-    linear_to_lab,
     log_luminance,
 )
 from dermadelta.imaging.harmonise import (
@@ -29,7 +28,7 @@ from dermadelta.imaging.harmonise import (
     detail_resolution,
 )
 from dermadelta.imaging.standardize import Standardized
-from dermadelta.imaging.zones import MIN_ZONE_PIXELS, ZONE_NAMES, Zones
+from dermadelta.imaging.zones import MIN_ZONE_PIXELS, ZONE_NAMES, Zones, mask_box
 
 FloatMap = NDArray[np.float32]
 
@@ -281,16 +280,6 @@ def _disc_px(radius_px: float) -> NDArray[np.uint8]:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
 
 
-def _crop_box(mask: NDArray[np.bool_], margin: int) -> tuple[slice, slice]:
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
-        return slice(0, 0), slice(0, 0)
-    r0, r1 = max(rows[0] - margin, 0), min(rows[-1] + margin + 1, mask.shape[0])
-    c0, c1 = max(cols[0] - margin, 0), min(cols[-1] + margin + 1, mask.shape[1])
-    return slice(r0, r1), slice(c0, c1)
-
-
 @dataclass(frozen=True)
 class MetricMaps:
     """Per-pixel maps of the face (cropped to the skin's bounding box), shared by all zones.
@@ -347,10 +336,10 @@ def metric_maps(
     resolution = resolution or detail_resolution(standardized)
     spacing = standardized.pixel_spacing_mm
     margin = int(np.ceil(3 * _UNEVENNESS_BAND_MM[1] / spacing))
-    box = _crop_box(skin, margin)
+    box = mask_box(skin, margin)
     linear = standardized.linear[box]
     mask = skin[box]
-    lab = linear_to_lab(linear)
+    lab = standardized.lab[box]
     chromophores = chromophore_indices(linear)
     redness, melanin = chromophores[..., 1], chromophores[..., 0]
     if not resolution.measurable:

@@ -37,7 +37,15 @@ from dermadelta.imaging.metrics import (
 )
 from dermadelta.imaging.quality import Quality, assess_quality
 from dermadelta.imaging.registration import refine_alignment, register
-from dermadelta.imaging.standardize import Affine, Standardized, compose, invert, standardize
+from dermadelta.imaging.standardize import (
+    CANONICAL_IOD_PX,
+    Affine,
+    Standardized,
+    apply_affine,
+    compose,
+    invert,
+    standardize,
+)
 from dermadelta.imaging.zones import Zones, face_region, find_zones, surroundings
 
 Source = str | Path | bytes
@@ -54,19 +62,22 @@ class Inspected:
     quality: Quality
 
     def summary(self) -> dict[str, Any]:
+        """The photo as the JSON shows it: sizes and landmarks in the file's own pixels."""
+        width, height = self.decoded.file_size
         return {
             "path": self.decoded.source,
             "image": {
                 "format": self.decoded.format,
-                "width": self.decoded.width,
-                "height": self.decoded.height,
+                "width": width,
+                "height": height,
+                "decoded_scale": self.decoded.scale,
                 "bit_depth": self.decoded.bit_depth,
                 "exif_orientation": self.decoded.orientation,
                 "icc_converted_to_srgb": self.decoded.icc_converted,
                 **self.decoded.metadata,
             },
             "quality": self.quality.to_dict(),
-            "landmarks": np.round(self.landmarks.points, 2).tolist(),
+            "landmarks": np.round(apply_affine(self.decoded.to_file, self.landmarks.points), 2).tolist(),
         }
 
 
@@ -156,13 +167,20 @@ class Comparison:
             shares.append(landmarks.inter_ocular_px / math.hypot(decoded.width, decoded.height))
         return shares[1] / shares[0] if shares[0] > 0 else None
 
+    def _after_to_before_in_files(self, after_to_before: Affine) -> Affine:
+        """The registration between the two files' own pixels (a photo may have been decoded reduced)."""
+        before, after = self.before.inspected.decoded, self.after.inspected.decoded
+        return compose(before.to_file, compose(after_to_before, invert(after.to_file)))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": COMPARE_SCHEMA,
             "before": {**self.before.inspected.summary(), **self.before.detail_summary()},
             "after": {**self.after.inspected.summary(), **self.after.detail_summary()},
             "alignment": {
-                "after_to_before": None if self.after_to_before is None else np.round(self.after_to_before, 6).tolist(),
+                "after_to_before": None
+                if self.after_to_before is None
+                else np.round(self._after_to_before_in_files(self.after_to_before), 6).tolist(),
                 "residual_iod": None if self.residual_iod is None else round(self.residual_iod, 5),
                 "after_colour_gains": None
                 if self.after.standardized is None or not self.colour_matched
@@ -200,10 +218,35 @@ def versions(detector: LandmarkDetector, repeatability: RepeatabilityTable | Non
     return data
 
 
+#: A portrait photo has its eyes about a quarter of its shorter side apart (the 12 MP
+#: phone portraits this was written for: 700-900 px in 3000). A JPEG whose shorter side
+#: holds four canonical eye distances at half size or less is first decoded reduced.
+_PORTRAIT_SHORT_SIDE_IOD = 4
+#: The shorter side a JPEG must keep when ``analyze`` and ``compare`` decode it reduced.
+ANALYSIS_MIN_SIDE_PX = _PORTRAIT_SHORT_SIDE_IOD * CANONICAL_IOD_PX
+
+
 def inspect(source: Source | Decoded, *, detector: LandmarkDetector | None = None) -> Inspected:
-    """Stages ``decode``, ``landmarks`` and ``quality``."""
-    decoded = source if isinstance(source, Decoded) else decode(source)
-    landmarks = find_landmarks(decoded, detector=detector)
+    """Stages ``decode``, ``landmarks`` and ``quality``.
+
+    A large JPEG given as a file or bytes is decoded at the smallest size that still
+    holds the canonical frame's eye distance (see ``_PORTRAIT_SHORT_SIDE_IOD``), so a
+    12 MP portrait is measured from a half-size decode; when its face turns out
+    smaller than that, it is decoded again at full size and its landmarks carried over.
+    """
+    if isinstance(source, Decoded):
+        decoded = source
+        landmarks = find_landmarks(decoded, detector=detector)
+    else:
+        decoded = decode(source, min_side_px=ANALYSIS_MIN_SIDE_PX)
+        landmarks = find_landmarks(decoded, detector=detector)
+        if decoded.scale < 1 and landmarks.found and landmarks.inter_ocular_px < CANONICAL_IOD_PX:
+            reduced, decoded = decoded, decode(source)
+            landmarks = replace(
+                landmarks,
+                points=apply_affine(reduced.to_file, landmarks.points),
+                depth=landmarks.depth / reduced.scale,
+            )
     return Inspected(decoded, landmarks, assess_quality(decoded, landmarks))
 
 
@@ -261,7 +304,7 @@ class Registered:
 
 def _mirror_image(after: Inspected, detector: LandmarkDetector) -> Inspected:
     """The after photo's landmarks found on its mirror image, mapped back to its own pixels."""
-    flipped = detector.detect(np.ascontiguousarray(after.decoded.rgb[:, ::-1]))
+    flipped = detector.detect(np.ascontiguousarray(after.decoded.pixels[:, ::-1]))
     points = flipped.points.copy()
     points[:, 0] = after.decoded.width - points[:, 0]
     return Inspected(after.decoded, replace(flipped, points=points), after.quality)

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from dermadelta.imaging.capture import edge_blur_sigma_px, noise_sigma
 from dermadelta.imaging.colour import log_luminance, relative_luminance, srgb_to_linear
-from dermadelta.imaging.decode import Decoded
+from dermadelta.imaging.decode import Decoded, unit_float
 from dermadelta.imaging.harmonise import ANALYSIS_BLUR_MM
 from dermadelta.imaging.landmarks import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE, Landmarks
 from dermadelta.imaging.standardize import ADULT_IOD_MM
@@ -126,7 +126,10 @@ class Quality:
     ``effective_resolution_mm`` is the effective Gaussian blur (sigma) of the photo
     on the face, in millimetres (``None`` when it could not be read); ``noise`` the
     standard deviation of pixel noise in natural-log luminance on the cheeks (0.01 is
-    about 1 % of the signal; ``None`` when not read); ``glare_fraction`` the share
+    about 1 % of the signal; ``None`` when not read), read on the pixels as decoded
+    (a large JPEG decoded at half size averages four pixels into one, and reads
+    less noise than at full size); ``inter_ocular_px`` and ``face_size_px`` are in
+    the file's own pixels; ``glare_fraction`` the share
     of the face near white in every channel or with its luminance clipped;
     ``channel_clip_fraction`` the share of the face clipped per channel.
     ``sharpness`` is kept for compatibility and decides nothing.
@@ -168,7 +171,7 @@ def estimate_pose(landmarks: Landmarks) -> Pose:
     return Pose(*(round(float(np.degrees(a)), 2) for a in (yaw, pitch, roll)))
 
 
-def sharpness_index(rgb: NDArray[np.float32], landmarks: Landmarks) -> float:
+def sharpness_index(rgb: NDArray[Any], landmarks: Landmarks) -> float:
     """Fine-detail energy of the face, independent of resolution and skin tone.
 
     The face is rescaled so that its inter-ocular distance is 128 px; the score is
@@ -197,8 +200,10 @@ def sharpness_index(rgb: NDArray[np.float32], landmarks: Landmarks) -> float:
     return round(float(100.0 * np.std(inner)), 4)
 
 
-def _finite(rgb: NDArray[np.float32]) -> NDArray[np.float32]:
-    """A copy in [0, 1] with NaN and infinities replaced (a crop, never a whole 12 MP photo)."""
+def _finite(rgb: NDArray[Any]) -> NDArray[np.float32]:
+    """Pixels as float32 in [0, 1], with NaN and infinities replaced (a crop, never a whole 12 MP photo)."""
+    if rgb.dtype.kind != "f":
+        return unit_float(rgb)
     return np.clip(np.nan_to_num(rgb, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0).astype(np.float32)
 
 
@@ -226,7 +231,7 @@ def _hulls_mask(shape: tuple[int, int], groups: tuple[NDArray[np.float64], ...],
     return cv2.distanceTransform(1 - mask, cv2.DIST_L2, 5) <= margin_px
 
 
-def _eye_detail(rgb: NDArray[np.float32], landmarks: Landmarks, scale: float) -> float:
+def _eye_detail(rgb: NDArray[Any], landmarks: Landmarks, scale: float) -> float:
     """Edge blur in pixels of the eyes, lashes and brows, read on ``rgb`` resized by ``scale``."""
     import cv2
 
@@ -251,7 +256,7 @@ def _eye_detail(rgb: NDArray[np.float32], landmarks: Landmarks, scale: float) ->
     return edge_blur_sigma_px(log_luminance(srgb_to_linear(crop)), region)
 
 
-def effective_blur_px(rgb: NDArray[np.float32], landmarks: Landmarks) -> float:
+def effective_blur_px(rgb: NDArray[Any], landmarks: Landmarks) -> float:
     """Effective Gaussian blur (sigma, pixels of the photo) at the face, or ``nan``.
 
     Read by :func:`dermadelta.imaging.capture.edge_blur_sigma_px` on log luminance
@@ -296,7 +301,7 @@ def _face_axes(landmarks: Landmarks) -> tuple[NDArray[np.float64], NDArray[np.fl
     return middle, u_axis, v_axis, float(mouth @ v_axis)
 
 
-def skin_noise(rgb: NDArray[np.float32], landmarks: Landmarks) -> float:
+def skin_noise(rgb: NDArray[Any], landmarks: Landmarks) -> float:
     """Pixel noise (standard deviation of natural-log luminance) on the cheeks, or ``nan``.
 
     Read by :func:`dermadelta.imaging.capture.noise_sigma` at the photo's own
@@ -339,7 +344,7 @@ def skin_noise(rgb: NDArray[np.float32], landmarks: Landmarks) -> float:
     return noise_sigma(log_luminance(srgb_to_linear(crop)), region)
 
 
-def _face_pixels(rgb: NDArray[np.float32], landmarks: Landmarks) -> NDArray[np.float32]:
+def _face_pixels(rgb: NDArray[Any], landmarks: Landmarks) -> NDArray[Any]:
     """Pixels inside the face oval, sampled on a regular grid of at most about 1 MP.
 
     Fractions and medians of a regular sample are unbiased, and a 12 MP photo
@@ -407,15 +412,17 @@ def assess_quality(decoded: Decoded, landmarks: Landmarks) -> Quality:
         return _rejected("the face's landmarks could not be placed", face_count=landmarks.face_count)
     rejects: list[str] = []
     warnings: list[str] = []
-    rgb = decoded.rgb
+    rgb = decoded.pixels
     iod = landmarks.inter_ocular_px
-    span = np.ptp(landmarks.points, axis=0)
+    # Sizes are judged and reported in the file's pixels, whatever size it was decoded at.
+    file_iod = iod / decoded.scale
+    span = np.ptp(landmarks.points, axis=0) / decoded.scale
     if landmarks.face_count > 1:
         warnings.append(f"{landmarks.face_count} faces found; the largest is measured")
-    if iod < MIN_FACE_IOD_PX:
-        rejects.append(f"face too small: {iod:.0f} px between the eyes (at least {MIN_FACE_IOD_PX:.0f})")
-    elif iod < SMALL_FACE_IOD_PX:
-        warnings.append(f"small face: {iod:.0f} px between the eyes; fine-scale metrics may be not measurable")
+    if file_iod < MIN_FACE_IOD_PX:
+        rejects.append(f"face too small: {file_iod:.0f} px between the eyes (at least {MIN_FACE_IOD_PX:.0f})")
+    elif file_iod < SMALL_FACE_IOD_PX:
+        warnings.append(f"small face: {file_iod:.0f} px between the eyes; fine-scale metrics may be not measurable")
     height, width = rgb.shape[:2]
     margin = 0.02 * iod
     inside = (
@@ -480,7 +487,7 @@ def assess_quality(decoded: Decoded, landmarks: Landmarks) -> Quality:
     blur_px = effective_blur_px(rgb, landmarks)
     resolution_mm = blur_px * ADULT_IOD_MM / iod if np.isfinite(blur_px) and iod > 0 else float("nan")
     if not np.isfinite(resolution_mm):
-        if iod >= MIN_FACE_IOD_PX:
+        if file_iod >= MIN_FACE_IOD_PX:
             warnings.append("focus could not be checked: no clear edges of the eyes or brows")
     elif resolution_mm > FOCUS_REJECT_MM:
         rejects.append(_focus_reason(blur_px, resolution_mm, refuse=True))
@@ -494,7 +501,7 @@ def assess_quality(decoded: Decoded, landmarks: Landmarks) -> Quality:
         reasons=tuple(rejects + warnings),
         face_found=True,
         face_count=landmarks.face_count,
-        inter_ocular_px=round(iod, 2),
+        inter_ocular_px=round(file_iod, 2),
         face_size_px=(round(float(span[0]), 1), round(float(span[1]), 1)),
         pose=pose,
         sharpness=sharpness_index(rgb, landmarks),

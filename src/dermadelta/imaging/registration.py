@@ -75,9 +75,12 @@ def refine_alignment(moving: Standardized, fixed: Standardized, *, region: NDArr
         return identity
     fixed_to_moving = warp.astype(np.float64)
     fixed_to_moving[:, 2] *= 2.0  # half-resolution translation back to full pixels
-    corners = np.argwhere(region)[:, ::-1].astype(np.float64)
-    if corners.size == 0:
+    pixels = cv2.findNonZero(region.astype(np.uint8))
+    if pixels is None:
         return identity
+    # How far a point moves is a convex function of the point, so the farthest any
+    # point of the region moves is the farthest a corner of its convex hull does.
+    corners = cv2.convexHull(pixels).reshape(-1, 2).astype(np.float64)
     shift = np.linalg.norm(apply_affine(fixed_to_moving, corners) - corners, axis=1).max()
     if not np.isfinite(shift) or shift > _REFINE_MAX_SHIFT_IOD * CANONICAL_IOD_PX:
         return identity

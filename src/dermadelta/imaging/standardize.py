@@ -8,12 +8,14 @@ of the face, whatever the photo's resolution or capture distance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dermadelta.imaging.colour import srgb_to_linear
-from dermadelta.imaging.decode import Decoded
+from dermadelta.imaging.colour import linear_to_lab, srgb_to_linear
+from dermadelta.imaging.decode import Decoded, unit_float
 from dermadelta.imaging.landmarks import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE, Landmarks
 
 #: Inter-ocular distance in the canonical frame. At the adult mean IOD of 63 mm a
@@ -54,6 +56,11 @@ class Standardized:
     colour_gains: tuple[float, float, float] = (1.0, 1.0, 1.0)
     saturated: NDArray[np.bool_] | None = None
 
+    @cached_property
+    def lab(self) -> NDArray[np.float32]:
+        """The frame in CIELAB, converted once and shared by the zones and the metric maps."""
+        return linear_to_lab(self.linear)
+
     def saturated_mask(self) -> NDArray[np.bool_]:
         """Canonical pixels with a clipped channel (none when the photo had none)."""
         return self.saturated if self.saturated is not None else np.zeros(self.valid.shape, dtype=bool)
@@ -90,9 +97,10 @@ def canonical_transform(landmarks: Landmarks) -> Affine:
 
 
 def warp_to_canonical(
-    rgb: NDArray[np.float32], to_canonical: Affine
+    rgb: NDArray[Any], to_canonical: Affine
 ) -> tuple[NDArray[np.float32], NDArray[np.bool_], NDArray[np.bool_]]:
-    """Warp sRGB pixels into the canonical frame and decode them to linear light.
+    """Warp sRGB pixels (as decoded, or float32 in [0, 1]) into the canonical frame and
+    decode them to linear light. Only the face's crop is converted to float.
 
     When the photo is finer than the canonical frame, the face region is first
     reduced with area averaging, so fine skin detail is integrated, not aliased.
@@ -111,8 +119,9 @@ def warp_to_canonical(
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, src_w), min(y1, src_h)
     if x1 - x0 < 2 or y1 - y0 < 2:
         raise ValueError("the face is outside the photo")
-    crop = rgb[y0:y1, x0:x1]
-    clipped = np.any(crop >= CLIPPED_SRGB, axis=2).astype(np.float32)
+    raw = rgb[y0:y1, x0:x1]
+    clipped = (_channel_peak(raw) >= CLIPPED_SRGB * _full_scale(raw)).astype(np.float32)
+    crop = unit_float(raw)
     matrix = compose(to_canonical, np.array([[1.0, 0, x0], [0, 1.0, y0]]))
     if scale < 0.9:
         size = (max(2, round((x1 - x0) * scale)), max(2, round((y1 - y0) * scale)))
@@ -124,12 +133,29 @@ def warp_to_canonical(
     warped = cv2.warpAffine(
         crop, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(-1, -1, -1)
     )
-    valid = np.all(warped >= 0, axis=2)
+    valid = _channel_floor(warped) >= 0
     warped[~valid] = 0
     saturated = (
         cv2.warpAffine(clipped, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT) > 0
     )
     return srgb_to_linear(warped), valid, saturated & valid
+
+
+def _full_scale(pixels: NDArray[Any]) -> float:
+    """The value of full white in ``pixels``' own units."""
+    return 1.0 if pixels.dtype.kind == "f" else float(np.iinfo(pixels.dtype).max)
+
+
+# Per pixel over the three channels; NumPy's any/all/max along a last axis of three
+# run several times slower than element-wise maxima of the channel planes.
+def _channel_peak(pixels: NDArray[Any]) -> NDArray[Any]:
+    """The largest channel of each pixel (a NaN channel is passed over)."""
+    return np.fmax(np.fmax(pixels[..., 0], pixels[..., 1]), pixels[..., 2])
+
+
+def _channel_floor(pixels: NDArray[Any]) -> NDArray[Any]:
+    """The smallest channel of each pixel (a NaN channel is passed over)."""
+    return np.fmin(np.fmin(pixels[..., 0], pixels[..., 1]), pixels[..., 2])
 
 
 def standardize(decoded: Decoded, landmarks: Landmarks, *, to_canonical: Affine | None = None) -> Standardized:
@@ -142,7 +168,7 @@ def standardize(decoded: Decoded, landmarks: Landmarks, *, to_canonical: Affine 
     if not landmarks.found:
         raise ValueError("cannot standardize a photo without a face")
     matrix = canonical_transform(landmarks) if to_canonical is None else to_canonical
-    linear, valid, saturated = warp_to_canonical(decoded.rgb, matrix)
+    linear, valid, saturated = warp_to_canonical(decoded.pixels, matrix)
     return Standardized(
         linear=linear,
         valid=valid,

@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 from numpy.typing import NDArray
 
-from dermadelta.imaging.colour import linear_to_lab, log_luminance
+from dermadelta.imaging.colour import log_luminance
 from dermadelta.imaging.landmarks import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE
 from dermadelta.imaging.standardize import CANONICAL_IOD_PX, FRAME_SIZE_PX, Standardized
 
@@ -172,17 +172,40 @@ def _disc(radius: int) -> NDArray[np.uint8]:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
+def mask_box(mask: NDArray[np.bool_], margin: int) -> tuple[slice, slice]:
+    """The rows and columns of ``mask``'s bounding box grown by ``margin``, inside the frame
+    (empty slices for an empty mask)."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return slice(0, 0), slice(0, 0)
+    r0, r1 = max(rows[0] - margin, 0), min(rows[-1] + margin + 1, mask.shape[0])
+    c0, c1 = max(cols[0] - margin, 0), min(cols[-1] + margin + 1, mask.shape[1])
+    return slice(r0, r1), slice(c0, c1)
+
+
+# Both run the distance transform on the mask's box only (most masks are a feature of
+# the face, a small part of the frame); the box keeps a border of at least two pixels,
+# the reach of the transform's 5 x 5 mask, so every distance is as in the whole frame.
 def _grow(mask: NDArray[np.bool_], radius_px: float) -> NDArray[np.bool_]:
     """Dilate by a disc, through the distance transform (constant time in the radius)."""
     import cv2
 
-    return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 5) <= radius_px
+    box = mask_box(mask, int(np.ceil(radius_px)) + 2)
+    grown = np.zeros_like(mask)
+    if mask[box].size:
+        grown[box] = cv2.distanceTransform((~mask[box]).astype(np.uint8), cv2.DIST_L2, 5) <= radius_px
+    return grown
 
 
 def _shrink(mask: NDArray[np.bool_], radius_px: float) -> NDArray[np.bool_]:
     import cv2
 
-    return cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5) > radius_px
+    box = mask_box(mask, 2)
+    shrunk = np.zeros_like(mask)
+    if mask[box].size:
+        shrunk[box] = cv2.distanceTransform(mask[box].astype(np.uint8), cv2.DIST_L2, 5) > radius_px
+    return shrunk
 
 
 def _hull_mask(points: NDArray[np.float64], margin_px: int) -> NDArray[np.bool_]:
@@ -239,7 +262,7 @@ def surroundings(landmarks: NDArray[np.float64]) -> NDArray[np.bool_]:
 
 
 def _skin_colour_mask(
-    linear: NDArray[np.float32],
+    photo: Standardized,
     candidate: NDArray[np.bool_],
     cheeks: NDArray[np.bool_],
     nasal_base: NDArray[np.bool_],
@@ -248,7 +271,7 @@ def _skin_colour_mask(
     marks, and without the nostrils that show in ``nasal_base``."""
     import cv2
 
-    lab = linear_to_lab(linear[candidate])
+    lab = photo.lab[candidate]
     in_cheeks = cheeks[candidate]
     reference = lab[in_cheeks] if np.any(in_cheeks) else lab
     centre = np.median(reference, axis=0)
@@ -260,7 +283,7 @@ def _skin_colour_mask(
     # a little to take their soft edges.
     radius = _px(_NON_SKIN_MIN_WIDTH_IOD / 2)
     large = _grow(cv2.morphologyEx(not_skin, cv2.MORPH_OPEN, _disc(radius)).astype(bool), radius)
-    return candidate & ~large & ~_nostrils(linear, candidate & nasal_base)
+    return candidate & ~large & ~_nostrils(photo.linear, candidate & nasal_base)
 
 
 def _nostrils(linear: NDArray[np.float32], nasal_base: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -287,7 +310,7 @@ def _photo_skin(
 ) -> NDArray[np.bool_]:
     """The skin a photo shows inside the landmark ``geometry``, judged against its own cheeks."""
     candidate = geometry & photo.valid
-    return _skin_colour_mask(photo.linear, candidate, candidate & cheek_region, nasal_base)
+    return _skin_colour_mask(photo, candidate, candidate & cheek_region, nasal_base)
 
 
 def find_zones(standardized: Standardized, *, also: Standardized | None = None) -> Zones:

@@ -459,7 +459,7 @@ def _photo_facts(analysis: Analysis, role: str) -> dict[str, Any]:
         "role": role,
         "source": decoded.source,
         "taken": str(taken) if taken else "",
-        "size": f"{decoded.width} x {decoded.height} px",
+        "size": "{} x {} px".format(*decoded.file_size),
         "verdict": quality.verdict,
         # The gate's reasons repeat its warnings; each note is said once.
         "reasons": [reason for reason in quality.reasons if reason not in quality.warnings],

@@ -90,7 +90,9 @@ def _camera_time(image: Image.Image, fmt: str) -> str | None:
 
 def display_copy(decoded: Decoded, *, max_side_px: int = DISPLAY_MAX_SIDE_PX) -> bytes:
     """An sRGB JPEG of the photo, upright, at most ``max_side_px`` on its longest side, with no metadata."""
-    pixels = np.round(np.clip(decoded.rgb, 0, 1) * 255).astype(np.uint8)
+    pixels = decoded.pixels
+    if pixels.dtype != np.uint8:
+        pixels = np.round(np.clip(decoded.rgb, 0, 1) * 255).astype(np.uint8)
     image = Image.fromarray(pixels)
     image.thumbnail((max_side_px, max_side_px), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()

@@ -261,7 +261,7 @@ def _decoded(photo: Photo) -> Decoded:
 def _prepare(photo: Photo, decoded: Decoded) -> None:
     """Store the served copy (no EXIF) and record the photo's upright size, or store nothing."""
     photo.display.save(f"{photo.sha256[:16]}-display.jpg", ContentFile(display_copy(decoded)), save=False)
-    height, width = decoded.rgb.shape[:2]
+    height, width = decoded.height, decoded.width
     try:
         kept = _holding(photo).update(display=photo.display.name, width=width, height=height)
     except Exception:

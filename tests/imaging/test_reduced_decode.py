@@ -1,0 +1,63 @@
+"""A large phone portrait is measured from a reduced decode: the same verdicts as at full size.
+
+Real faces (London Set, CC BY 4.0; the U.S. Supreme Court portrait, public domain;
+see tests/data/faces/SOURCES.md), cropped to the head and enlarged to the size of a
+12 MP phone portrait (about 700 px between the eyes): the enlargement adds no
+detail, so what differs between the two decodes is the decode alone.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from dermadelta.imaging import simulate as sim
+from dermadelta.imaging.decode import decode
+from dermadelta.imaging.pipeline import analyze, compare
+
+
+def _phone_portrait(faces_dir, name: str) -> bytes:
+    rgb = decode(str(faces_dir / name)).rgb[100:1250, 225:1125]  # the head, 900 x 1150
+    enlarged = cv2.resize(rgb, None, fx=3.3, fy=3.3, interpolation=cv2.INTER_CUBIC)  # 2970 x 3795
+    return sim.encode_jpeg(np.clip(enlarged, 0, 1).astype(np.float32), quality=92)
+
+
+# One light and one dark skin, the two people of the evaluation's quick slice.
+@pytest.mark.parametrize("name", ["london_137_neutral_m21.jpg", "london_087_neutral_f31.jpg"])
+def test_a_phone_size_portrait_measured_from_half_size_shows_no_change_from_full_size(faces_dir, name):
+    data = _phone_portrait(faces_dir, name)
+    # The before photo decoded in full by the caller; the after photo left to the pipeline.
+    comparison = compare(decode(data), data)
+    result = comparison.to_dict()
+    assert result["before"]["image"]["decoded_scale"] == 1.0
+    assert result["after"]["image"]["decoded_scale"] == 0.5
+    for side in ("before", "after"):
+        assert (result[side]["image"]["width"], result[side]["image"]["height"]) == (2970, 3795)
+    iod = result["before"]["quality"]["inter_ocular_px"]
+    assert result["after"]["quality"]["inter_ocular_px"] == pytest.approx(iod, rel=0.01)
+    # Landmarks and the registration are reported in the file's own pixels.
+    before_points, after_points = (np.array(result[side]["landmarks"]) for side in ("before", "after"))
+    assert np.median(np.linalg.norm(before_points - after_points, axis=1)) < 0.01 * iod
+    mapped = after_points @ np.array(result["alignment"]["after_to_before"])[:, :2].T
+    mapped += np.array(result["alignment"]["after_to_before"])[:, 2]
+    assert np.median(np.linalg.norm(mapped - before_points, axis=1)) < 0.01 * iod
+    changes = [change for metrics in comparison.zones.values() for change in metrics.values()]
+    measured = [change for change in changes if change.change != "not_measurable"]
+    assert len(measured) >= 0.9 * len(changes)
+    # Within the smallest detectable change on every zone and metric.
+    assert all(change.change == "none" for change in measured), [
+        (zone, metric, change.delta, change.mdc)
+        for zone, metrics in comparison.zones.items()
+        for metric, change in metrics.items()
+        if change.change in ("increased", "decreased")
+    ]
+
+
+def test_a_small_face_in_a_large_photo_is_decoded_again_at_full_size(faces_dir):
+    path = faces_dir / "usgov_sotomayor_scotus_official_portrait_2009.jpg"  # 2400 x 3000, 220 px between the eyes
+    fast, full = analyze(str(path)).to_dict(), analyze(decode(str(path))).to_dict()
+    assert fast["image"]["decoded_scale"] == full["image"]["decoded_scale"] == 1.0
+    assert (fast["image"]["width"], fast["image"]["height"]) == (2400, 3000)
+    assert fast["quality"]["inter_ocular_px"] == pytest.approx(full["quality"]["inter_ocular_px"], rel=0.01)
+    assert fast["zones"].keys() == full["zones"].keys()
