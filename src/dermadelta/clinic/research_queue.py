@@ -12,6 +12,7 @@ may have died with its worker, and is enqueued afresh.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -34,6 +35,9 @@ STOP_TIMEOUT_S = 30
 #: run tasks about in order, so later ones are rarely done yet (and 10 000 look-ups
 #: a round would cost seconds).
 POLL_WINDOW = 64
+#: What OpenCV, OpenMP and the BLAS libraries read for how many threads to start
+#: (by default one per core, in every process).
+THREAD_VARIABLES = ("OPENCV_FOR_THREADS_NUM", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class WorkersStopped(RuntimeError):
@@ -101,7 +105,11 @@ def collect(
     while waiting:
         alive_before = workers_alive is None or workers_alive()
         finished = []
-        for sha256, result_id in list(waiting.items())[:POLL_WINDOW]:
+        window = list(waiting.items())[:POLL_WINDOW]
+        done = _finished_ids([result_id for _, result_id in window])
+        for sha256, result_id in window:
+            if done is not None and result_id not in done:
+                continue
             result = analyse_file.get_result(result_id)
             if result.is_finished:
                 finished.append(sha256)
@@ -112,6 +120,24 @@ def collect(
             if not alive_before:  # checked before this round, so the round saw everything they did
                 raise WorkersStopped(f"the workers stopped with {len(waiting)} photos still to analyse")
             time.sleep(poll_s)
+
+
+def _finished_ids(result_ids: list[str]) -> set[str] | None:
+    """Which of these tasks have finished, in one query on the database engine; ``None`` on another.
+
+    Asking about each task costs a query and about a millisecond of this process's
+    time, taken from the workers' cores: the batch process of 200 photos used 14 s
+    of processor time asking one by one, 3 s with one query a round.
+    """
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import normalize_uuid
+
+    if not isinstance(analyse_file.get_backend(), DatabaseBackend):
+        return None
+    finished = (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED)
+    rows = DBTaskResult.objects.filter(id__in=result_ids, status__in=finished).values_list("id", flat=True)
+    return {normalize_uuid(result_id) for result_id in rows}
 
 
 def _finished(sha256: str, result: TaskResult[dict[str, Any]]) -> Finished:
@@ -144,6 +170,7 @@ def batch_workers(count: int, log_dir: Path) -> Iterator[Workers]:
     stops them gently: each finishes the photo in hand.
     """
     command = [sys.executable, "-m", "dermadelta.cli", "worker", "--batch"]
+    env = worker_env(count)
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         processes = []
@@ -151,10 +178,38 @@ def batch_workers(count: int, log_dir: Path) -> Iterator[Workers]:
             log = stack.enter_context(open(log_dir / f"worker-{number}.log", "ab"))
             processes.append(
                 subprocess.Popen(
-                    command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    env=env,
                 )
             )
         try:
             yield Workers(processes)
         finally:
             stop(*processes, timeout_s=STOP_TIMEOUT_S)
+
+
+def worker_env(count: int, environ: Mapping[str, str] | None = None, *, cores: int | None = None) -> dict[str, str]:
+    """The environment of each of ``count`` batch workers.
+
+    With more than one, each worker's libraries start threads for its share of the
+    cores: a thread per core in every worker would have them take turns on the
+    cores instead of running side by side. A value already set is kept.
+    """
+    env = dict(os.environ if environ is None else environ)
+    if count > 1:
+        cores = cores or _cores()
+        share = str(max(1, cores // count))
+        for name in THREAD_VARIABLES:
+            env.setdefault(name, share)
+    return env
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may use, not all the machine's
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

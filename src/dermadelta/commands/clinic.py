@@ -14,6 +14,8 @@ import time
 from collections.abc import Sequence
 
 SETTINGS = "dermadelta.clinic.settings"
+#: How soon a batch worker asks again after the database was locked (the engine's default is 1 s).
+BATCH_RETRY_S = 0.05
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -99,7 +101,10 @@ def run_worker(args: argparse.Namespace) -> int:
         django_command([*rq, *(["--burst"] if args.batch else []), *queues])
     else:
         db = ["db_worker", "--no-reload", "--queue-name", ",".join(queues)]
-        django_command([*db, *(["--batch"] if args.batch else [])])
+        # A batch's workers start on a queue already filled, so no random start-up delay is
+        # needed to spread them; and a task missed on a locked database is tried again soon.
+        batch = ["--batch", "--no-startup-delay", "--interval", str(BATCH_RETRY_S)]
+        django_command([*db, *(batch if args.batch else [])])
     return 0
 
 
