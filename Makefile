@@ -39,7 +39,7 @@ bench: install
 	mkdir -p $(OUT)/bench
 	$(PY) -m benchmarks.loadbench --json $(OUT)/bench/load-1-sqlite.json
 	scripts/with-postgres $(PY) -m benchmarks.loadbench --json $(OUT)/bench/load-2-postgresql.json
-	$(PY) -m benchmarks.batch_benchmark --photos 24 --json $(OUT)/bench/batch.json
+	$(PY) -m benchmarks.batch_benchmark --photo-folder $(OUT)/bench/batch-photos --json $(OUT)/bench/batch.json
 	$(PY) -m tools.api_fuzz --json $(OUT)/bench/api-fuzz.json
 	$(PY) -m tools.decode_fuzz --inputs 10000 --json $(OUT)/bench/decode-fuzz.json
 	$(PY) -m benchmarks.uploadbench --json $(OUT)/bench/upload-48mp.json

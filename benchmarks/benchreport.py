@@ -37,10 +37,12 @@ def load_table(runs: list[dict[str, Any]]) -> list[str]:
 def batch_lines(figures: dict[str, Any]) -> list[str]:
     one, two = figures["batch_1_workers_photos_per_s"], figures["batch_2_workers_photos_per_s"]
     speedup = two / one
-    return [
+    cores = f" on {figures['cores']:.0f} cores" if "cores" in figures else ""
+    size = f" {figures['megapixels']:.0f} MP" if "megapixels" in figures else ""
+    lines = [
         "## Batch throughput",
         "",
-        f"`dermadelta batch` on {figures['photos']:.0f} simulated face photos (`python -m "
+        f"`dermadelta batch` on {figures['photos']:.0f} simulated{size} face photos{cores} (`python -m "
         "benchmarks.batch_benchmark`), each way on a fresh data folder, so migration, worker start-up and "
         "polling are included: what a researcher waits for.",
         "",
@@ -55,10 +57,21 @@ def batch_lines(figures: dict[str, Any]) -> list[str]:
         f"The queue costs {figures['queue_overhead_s_per_photo']:.2f} s per photo over calling "
         "`dermadelta.analyze` directly (the 1-worker batch minus the single process, per photo). Both figures "
         "include each batch's fixed start (migrating the database, starting the workers, loading the face "
-        "model in each): with photos that analyse in well under a second, as these do, that start weighs "
-        "heavily, and the batch process and its polling share the same two cores as the workers.",
+        "model in each), which weighs less the more photos a batch has. With more than one worker, each "
+        "worker's image and matrix libraries use its share of the cores, and the batch process that collects "
+        "the results shares them too.",
         "",
     ]
+    if "batch_2_workers_per_photo_x_imdecode" in figures:
+        ratio = figures["batch_2_workers_per_photo_x_imdecode"]
+        lines += [
+            f"With 2 workers each photo took {figures['batch_2_workers_s_per_photo']:.2f} s of the batch's time, "
+            f"{ratio:.1f}x the time to decode it (`cv2.imdecode`, median "
+            f"{figures['imdecode_median_s'] * 1000:.0f} ms on a sample of the same files; target <= 2x: "
+            f"{'met' if ratio <= 2 else 'not met'}).",
+            "",
+        ]
+    return lines
 
 
 def fuzz_lines(figures: dict[str, Any]) -> list[str]:

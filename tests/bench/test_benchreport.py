@@ -138,3 +138,30 @@ def test_it_reports_the_large_upload_with_its_memory_and_every_file_named(tmp_pa
     assert "posts 12 generated 8000 x 6000 JPEGs (107 MB in one request)" in section
     assert "answered 200 in 1.7 s, 11 saved and 1 refused, every one saved or refused by name" in section
     assert "peak resident memory (VmHWM) was 154 MB after the upload, 150 MB before it" in section
+
+
+def test_it_reports_each_photos_share_of_the_two_worker_batch_against_its_decode(tmp_path):
+    batch = {
+        "photos": 200,
+        "megapixels": 12.0,
+        "cores": 2,
+        "imdecode_median_s": 0.1,
+        "direct_s": 240.0,
+        "direct_photos_per_s": 0.833,
+        "batch_1_workers_s": 250.0,
+        "batch_1_workers_photos_per_s": 0.8,
+        "batch_2_workers_s": 130.0,
+        "batch_2_workers_photos_per_s": 1.538,
+        "queue_overhead_s_per_photo": 0.05,
+        "speedup_2_over_1": 1.923,
+        "batch_2_workers_s_per_photo": 0.65,
+        "batch_2_workers_per_photo_x_imdecode": 6.5,
+    }
+    (tmp_path / "batch.json").write_text(json.dumps(batch))
+
+    section = benchreport.write(tmp_path, tmp_path / "PERFORMANCE.md")
+
+    assert "200 simulated 12 MP face photos on 2 cores" in section
+    assert "Two workers give 1.92x one (target >= 1.8x: met)" in section
+    assert "each photo took 0.65 s of the batch's time, 6.5x the time to decode it" in section
+    assert "median 100 ms" in section and "target <= 2x: not met" in section
