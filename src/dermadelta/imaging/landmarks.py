@@ -68,27 +68,19 @@ class LandmarkDetector(Protocol):
 def _downscaled_uint8(rgb: NDArray[Any], max_side: int) -> tuple[NDArray[np.uint8], float]:
     """The photo at most ``max_side`` on its longer side, as 8-bit RGB, and the scale applied.
 
-    OpenCV's area reduction is fast by a whole factor and several times slower by any
-    other (on 8-bit pixels, slower than the detection itself): the photo is reduced
-    by the largest whole factor that keeps ``max_side``, then bilinearly the rest of
-    the way (less than a factor of two, which aliases nothing the detector sees).
+    Reduced in float by area averaging, whatever the pixels' type: OpenCV's area
+    reduction of 8-bit pixels by a fraction is slower, and rounds before the detector
+    sees the result (which moved Face Mesh's landmarks enough to move a zone).
     """
     import cv2
 
     height, width = rgb.shape[:2]
     scale = min(1.0, max_side / max(height, width))
-    small = rgb
+    small = unit_float(rgb)
     if scale < 1.0:
-        factor = int(1 / scale)
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        if factor >= 2:
-            small = cv2.resize(rgb, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
-            small = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
-        else:
-            small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    if small.dtype == np.uint8:
-        return np.ascontiguousarray(small), scale
-    return np.ascontiguousarray((np.clip(unit_float(small), 0, 1) * 255 + 0.5).astype(np.uint8)), scale
+        small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray((np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)), scale
 
 
 class FaceMeshDetector:

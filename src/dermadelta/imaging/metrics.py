@@ -405,13 +405,21 @@ def _near_outline(skin: NDArray[np.bool_], margin_px: float) -> NDArray[np.bool_
     return np.asarray(cv2.distanceTransform(face, cv2.DIST_L2, 5) < margin_px) & skin
 
 
-def _zone_values(maps: MetricMaps, mask: NDArray[np.bool_]) -> dict[str, float | None]:
-    lab = maps.lab[mask]
+def _zone_values(maps: MetricMaps, zone: NDArray[np.bool_]) -> dict[str, float | None]:
+    # Read inside the zone's own box: the same pixels in the same order, without
+    # scanning the whole face's maps for each of the zone's eight measures.
+    window = mask_box(zone, 0)
+    mask = zone[window]
+
+    def pick(values: NDArray[Any]) -> NDArray[Any]:
+        return values[window][mask]
+
+    lab = pick(maps.lab)
 
     def fine(values: NDArray[np.float32] | NDArray[np.bool_] | None, statistic: str) -> float | None:
         if values is None:
             return None
-        picked = values[mask]
+        picked = pick(values)
         if statistic in ("nanmean", "nanstd"):
             kept = picked[np.isfinite(picked)]
             if not kept.size:
@@ -420,8 +428,8 @@ def _zone_values(maps: MetricMaps, mask: NDArray[np.bool_]) -> dict[str, float |
         return float(np.mean(picked))
 
     return {
-        "redness": float(np.mean(maps.redness[mask])),
-        "pigmentation": float(np.mean(maps.melanin[mask])),
+        "redness": float(np.mean(pick(maps.redness))),
+        "pigmentation": float(np.mean(pick(maps.melanin))),
         "tone_ita": individual_typology_angle(float(np.median(lab[:, 0])), float(np.median(lab[:, 2]))),
         "unevenness": fine(maps.unevenness, "nanstd"),
         "texture": fine(maps.texture, "nanstd"),
