@@ -52,7 +52,7 @@ def srgb_to_linear(rgb: FloatArray) -> FloatArray:
     rgb = np.asarray(rgb, dtype=np.float32)
     low = rgb / np.float32(12.92)
     high = _power((np.maximum(rgb, np.float32(0.04045)) + np.float32(0.055)) / np.float32(1.055), 2.4)
-    return np.where(rgb <= 0.04045, low, high).astype(np.float32)
+    return np.where(rgb <= 0.04045, low, high).astype(np.float32, copy=False)
 
 
 def linear_to_srgb(linear: FloatArray) -> FloatArray:

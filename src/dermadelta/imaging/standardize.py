@@ -135,6 +135,8 @@ def warp_to_canonical(
     )
     valid = _channel_floor(warped) >= 0
     warped[~valid] = 0
+    if not clipped.any():
+        return srgb_to_linear(warped), valid, np.zeros_like(valid)
     saturated = (
         cv2.warpAffine(clipped, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT) > 0
     )
@@ -146,16 +148,26 @@ def _full_scale(pixels: NDArray[Any]) -> float:
     return 1.0 if pixels.dtype.kind == "f" else float(np.iinfo(pixels.dtype).max)
 
 
-# Per pixel over the three channels; NumPy's any/all/max along a last axis of three
-# run several times slower than element-wise maxima of the channel planes.
+# Per pixel over the three channels, on contiguous channel planes: NumPy's any/all/max
+# along a last axis of three, or on strided channel views, run several times slower.
 def _channel_peak(pixels: NDArray[Any]) -> NDArray[Any]:
     """The largest channel of each pixel (a NaN channel is passed over)."""
-    return np.fmax(np.fmax(pixels[..., 0], pixels[..., 1]), pixels[..., 2])
+    red, green, blue = _planes(pixels)
+    return np.fmax(np.fmax(red, green), blue)
 
 
 def _channel_floor(pixels: NDArray[Any]) -> NDArray[Any]:
     """The smallest channel of each pixel (a NaN channel is passed over)."""
-    return np.fmin(np.fmin(pixels[..., 0], pixels[..., 1]), pixels[..., 2])
+    red, green, blue = _planes(pixels)
+    return np.fmin(np.fmin(red, green), blue)
+
+
+def _planes(pixels: NDArray[Any]) -> tuple[NDArray[Any], ...]:
+    import cv2
+
+    if pixels.dtype in (np.uint8, np.uint16, np.float32):
+        return tuple(cv2.split(pixels))
+    return tuple(pixels[..., channel] for channel in range(3))
 
 
 def standardize(decoded: Decoded, landmarks: Landmarks, *, to_canonical: Affine | None = None) -> Standardized:
