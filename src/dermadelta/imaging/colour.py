@@ -7,7 +7,7 @@ domain checks, several times slower on a whole face.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +45,36 @@ def _matrix_times(values: FloatArray, matrix: FloatArray) -> FloatArray:
 
     flat = np.ascontiguousarray(values, dtype=np.float32).reshape(-1, 1, 3)
     return cv2.transform(flat, matrix).reshape(np.shape(values))
+
+
+def channel_max(pixels: NDArray[Any]) -> NDArray[Any]:
+    """The largest channel of each pixel of an (..., 3) array (a NaN channel is passed over)."""
+    red, green, blue = _planes(pixels)
+    return np.fmax(np.fmax(red, green), blue)
+
+
+def channel_min(pixels: NDArray[Any]) -> NDArray[Any]:
+    """The smallest channel of each pixel of an (..., 3) array (a NaN channel is passed over)."""
+    red, green, blue = _planes(pixels)
+    return np.fmin(np.fmin(red, green), blue)
+
+
+def log_intensity(linear: FloatArray) -> FloatArray:
+    """Natural log of the mean of the three linear channels, floored at 1e-4: a luminance
+    that weighs the channels alike, for aligning and for finding flat regions."""
+    red, green, blue = _planes(linear)
+    return np.log(np.maximum((red + green + blue) / np.float32(3), np.float32(1e-4))).astype(np.float32)
+
+
+# Per-pixel statistics over the channels run on contiguous channel planes: NumPy's
+# reductions along a last axis of three, or on strided channel views, are several
+# times slower.
+def _planes(pixels: NDArray[Any]) -> tuple[NDArray[Any], ...]:
+    import cv2
+
+    if pixels.dtype in (np.uint8, np.uint16, np.float32) and pixels.ndim == 3:
+        return tuple(cv2.split(pixels))
+    return tuple(pixels[..., channel] for channel in range(3))
 
 
 def srgb_to_linear(rgb: FloatArray) -> FloatArray:

@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
+from dermadelta.imaging.colour import channel_max, channel_min
 from dermadelta.imaging.standardize import Standardized
 
 # Pixels usable as a colour reference: linear values inside these bounds in both photos.
@@ -34,11 +35,11 @@ UNMATCHED_CAUSE = (
 UNMATCHED_REASON = f"the light it was taken in could not be matched to the before photo's ({UNMATCHED_CAUSE})"
 
 
-def _flat(linear: NDArray[np.float32]) -> NDArray[np.bool_]:
-    """Pixels whose 7 x 7 neighbourhood varies by less than 3 % in log luminance."""
+def _flat(photo: Standardized) -> NDArray[np.bool_]:
+    """Pixels whose 7 x 7 neighbourhood varies by less than 3 % in log intensity."""
     import cv2
 
-    log_lum = np.log(np.maximum(linear.mean(axis=2), np.float32(1e-4))).astype(np.float32)
+    log_lum = photo.log_intensity
     mean = cv2.blur(log_lum, (7, 7))
     variance = cv2.blur(log_lum * log_lum, (7, 7)) - mean * mean
     return np.asarray(variance < _MATCH_MAX_LOCAL_STD**2)
@@ -59,9 +60,9 @@ def match_colour(moving: Standardized, reference: Standardized, *, region: NDArr
     cannot be matched, and what it moves must not be compared.
     """
     lower, upper = _MATCH_MIN_LINEAR, _MATCH_MAX_LINEAR
-    usable = region & moving.valid & reference.valid & _flat(reference.linear)
-    usable &= np.all((moving.linear > lower) & (moving.linear < upper), axis=2)
-    usable &= np.all((reference.linear > lower) & (reference.linear < upper), axis=2)
+    usable = region & moving.valid & reference.valid & _flat(reference)
+    for photo in (moving, reference):
+        usable &= (channel_min(photo.linear) > lower) & (channel_max(photo.linear) < upper)
     if usable.sum() < _MATCH_MIN_PIXELS:
         return None
     gains = np.median(reference.linear[usable] / moving.linear[usable], axis=0)

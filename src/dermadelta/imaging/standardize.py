@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dermadelta.imaging.colour import linear_to_lab, srgb_to_linear
+from dermadelta.imaging.colour import channel_max, channel_min, linear_to_lab, log_intensity, srgb_to_linear
 from dermadelta.imaging.decode import Decoded, unit_float
 from dermadelta.imaging.landmarks import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE, Landmarks
 
@@ -60,6 +60,12 @@ class Standardized:
     def lab(self) -> NDArray[np.float32]:
         """The frame in CIELAB, converted once and shared by the zones and the metric maps."""
         return linear_to_lab(self.linear)
+
+    @cached_property
+    def log_intensity(self) -> NDArray[np.float32]:
+        """The frame's log intensity (see :func:`~dermadelta.imaging.colour.log_intensity`), made
+        once and shared by the registration and the colour match."""
+        return log_intensity(self.linear)
 
     def saturated_mask(self) -> NDArray[np.bool_]:
         """Canonical pixels with a clipped channel (none when the photo had none)."""
@@ -120,7 +126,7 @@ def warp_to_canonical(
     if x1 - x0 < 2 or y1 - y0 < 2:
         raise ValueError("the face is outside the photo")
     raw = rgb[y0:y1, x0:x1]
-    clipped = (_channel_peak(raw) >= CLIPPED_SRGB * _full_scale(raw)).astype(np.float32)
+    clipped = (channel_max(raw) >= CLIPPED_SRGB * _full_scale(raw)).astype(np.float32)
     crop = unit_float(raw)
     matrix = compose(to_canonical, np.array([[1.0, 0, x0], [0, 1.0, y0]]))
     if scale < 0.9:
@@ -133,7 +139,7 @@ def warp_to_canonical(
     warped = cv2.warpAffine(
         crop, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(-1, -1, -1)
     )
-    valid = _channel_floor(warped) >= 0
+    valid = channel_min(warped) >= 0
     warped[~valid] = 0
     if not clipped.any():
         return srgb_to_linear(warped), valid, np.zeros_like(valid)
@@ -146,28 +152,6 @@ def warp_to_canonical(
 def _full_scale(pixels: NDArray[Any]) -> float:
     """The value of full white in ``pixels``' own units."""
     return 1.0 if pixels.dtype.kind == "f" else float(np.iinfo(pixels.dtype).max)
-
-
-# Per pixel over the three channels, on contiguous channel planes: NumPy's any/all/max
-# along a last axis of three, or on strided channel views, run several times slower.
-def _channel_peak(pixels: NDArray[Any]) -> NDArray[Any]:
-    """The largest channel of each pixel (a NaN channel is passed over)."""
-    red, green, blue = _planes(pixels)
-    return np.fmax(np.fmax(red, green), blue)
-
-
-def _channel_floor(pixels: NDArray[Any]) -> NDArray[Any]:
-    """The smallest channel of each pixel (a NaN channel is passed over)."""
-    red, green, blue = _planes(pixels)
-    return np.fmin(np.fmin(red, green), blue)
-
-
-def _planes(pixels: NDArray[Any]) -> tuple[NDArray[Any], ...]:
-    import cv2
-
-    if pixels.dtype in (np.uint8, np.uint16, np.float32):
-        return tuple(cv2.split(pixels))
-    return tuple(pixels[..., channel] for channel in range(3))
 
 
 def standardize(decoded: Decoded, landmarks: Landmarks, *, to_canonical: Affine | None = None) -> Standardized:
