@@ -381,18 +381,18 @@ def _is_plain_complete_jpeg(image: Image.Image, data: bytes) -> bool:
 def _decode_jpeg_fast(data: bytes, name: str, reduction: int = 1) -> NDArray[np.uint8]:
     import cv2
 
-    colour = {
-        1: cv2.IMREAD_COLOR,
+    reduced = {
+        1: 0,
         2: cv2.IMREAD_REDUCED_COLOR_2,
         4: cv2.IMREAD_REDUCED_COLOR_4,
         8: cv2.IMREAD_REDUCED_COLOR_8,
-    }[reduction]
-    flags = colour | cv2.IMREAD_IGNORE_ORIENTATION  # orientation is applied once, below
-    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
-    if bgr is None or bgr.ndim != 3:
+    }[reduction] & ~cv2.IMREAD_COLOR_BGR
+    # RGB straight from the decoder (no conversion pass); orientation is applied once, below.
+    flags = reduced | cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION
+    rgb = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
+    if rgb is None or rgb.ndim != 3:
         raise InputError(f"{name}: corrupt JPEG data")
-    rgb: NDArray[np.uint8] = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    return rgb
+    return np.asarray(rgb, dtype=np.uint8)
 
 
 def _is_16bit(image: Image.Image, data: bytes) -> bool:
