@@ -272,3 +272,24 @@ def test_an_even_redness_or_tan_leaves_unevenness_alone(faces_dir, chromophore):
     )
     assert light_after < 0.9 * light_before  # a visible change of colour
     assert after == pytest.approx(before, rel=0.01)
+
+
+def test_the_face_outline_fills_holes_exactly_as_scipy_does():
+    import cv2
+    from scipy.ndimage import binary_fill_holes
+
+    from dermadelta.imaging.metrics import _holes_filled
+
+    rng = np.random.default_rng(0)
+    for number in range(60):
+        shape = (int(rng.integers(20, 120)), int(rng.integers(20, 120)))
+        if number % 3 == 0:  # speckle: many holes, some touching the border
+            mask = rng.random(shape) < 0.5
+        else:  # rings and discs, open and closed, some cut by the border
+            drawn = np.zeros(shape, np.uint8)
+            for _ in range(int(rng.integers(1, 8))):
+                centre = (int(rng.integers(0, shape[1])), int(rng.integers(0, shape[0])))
+                thickness = int(rng.choice([-1, 1, 2, 3]))
+                cv2.circle(drawn, centre, int(rng.integers(2, 30)), int(rng.integers(0, 2)), thickness)
+            mask = drawn.astype(bool)
+        np.testing.assert_array_equal(_holes_filled(mask), binary_fill_holes(mask).astype(np.uint8))

@@ -209,11 +209,23 @@ def dark_line_strength(image: FloatMap, sigmas_px: tuple[float, ...]) -> FloatMa
         hxx = cv2.Sobel(smooth, cv2.CV_32F, 2, 0, ksize=3)
         hyy = cv2.Sobel(smooth, cv2.CV_32F, 0, 2, ksize=3)
         hxy = cv2.Sobel(smooth, cv2.CV_32F, 1, 1, ksize=3)
-        half_trace = 0.5 * (hxx + hyy)
-        root = np.sqrt(0.25 * (hxx - hyy) ** 2 + hxy**2)
-        largest, smallest = half_trace + root, half_trace - root
-        line = np.maximum(largest - np.abs(smallest), 0) * np.float32(sigma**2)
-        np.maximum(best, line, out=best)
+        # The eigenvalues are half_trace +- root; computed in place, the maps being large.
+        root = hxx - hyy
+        root *= root
+        root *= np.float32(0.25)
+        hxy *= hxy
+        root += hxy
+        np.sqrt(root, out=root)
+        half_trace = hxx
+        half_trace += hyy
+        half_trace *= np.float32(0.5)
+        largest = half_trace + root
+        smallest = np.subtract(half_trace, root, out=half_trace)
+        np.abs(smallest, out=smallest)
+        largest -= smallest
+        np.maximum(largest, np.float32(0), out=largest)
+        largest *= np.float32(sigma**2)
+        np.maximum(best, largest, out=best)
     return best
 
 
@@ -399,10 +411,18 @@ def _near_outline(skin: NDArray[np.bool_], margin_px: float) -> NDArray[np.bool_
     """Skin within ``margin_px`` of the face's outline (the eyes, lips and nostrils inside
     the face are holes of the skin, not its outline)."""
     import cv2
-    from scipy.ndimage import binary_fill_holes
 
-    face = binary_fill_holes(skin).astype(np.uint8)
-    return np.asarray(cv2.distanceTransform(face, cv2.DIST_L2, 5) < margin_px) & skin
+    return np.asarray(cv2.distanceTransform(_holes_filled(skin), cv2.DIST_L2, 5) < margin_px) & skin
+
+
+def _holes_filled(mask: NDArray[np.bool_]) -> NDArray[np.uint8]:
+    """``mask`` with every hole filled (1 inside): what SciPy's ``binary_fill_holes`` gives, at a
+    fraction of its time, by flooding the outside (4-connected, from a border added around)."""
+    import cv2
+
+    flooded = np.pad(mask.astype(np.uint8), 1)
+    cv2.floodFill(flooded, None, (0, 0), 2, flags=4)
+    return (flooded[1:-1, 1:-1] != 2).astype(np.uint8)
 
 
 def _zone_values(maps: MetricMaps, zone: NDArray[np.bool_]) -> dict[str, float | None]:

@@ -232,7 +232,7 @@ def inspect(source: Source | Decoded, *, detector: LandmarkDetector | None = Non
     A large JPEG given as a file or bytes is decoded at the smallest size that still
     holds the canonical frame's eye distance (see ``_PORTRAIT_SHORT_SIDE_IOD``), so a
     12 MP portrait is measured from a half-size decode; when its face turns out
-    smaller than that, it is decoded again at full size and its landmarks carried over.
+    smaller than that, it is decoded again at full size and measured as before.
     """
     if isinstance(source, Decoded):
         decoded = source
@@ -241,12 +241,8 @@ def inspect(source: Source | Decoded, *, detector: LandmarkDetector | None = Non
         decoded = decode(source, min_side_px=ANALYSIS_MIN_SIDE_PX)
         landmarks = find_landmarks(decoded, detector=detector)
         if decoded.scale < 1 and landmarks.found and landmarks.inter_ocular_px < CANONICAL_IOD_PX:
-            reduced, decoded = decoded, decode(source)
-            landmarks = replace(
-                landmarks,
-                points=apply_affine(reduced.to_file, landmarks.points),
-                depth=landmarks.depth / reduced.scale,
-            )
+            decoded = decode(source)  # measured as if the reduced look had not been taken
+            landmarks = find_landmarks(decoded, detector=detector)
     return Inspected(decoded, landmarks, assess_quality(decoded, landmarks))
 
 
