@@ -1,0 +1,40 @@
+"""The pipeline benchmark's page: stages against the decode, the issue's targets, the earlier run."""
+
+from __future__ import annotations
+
+from benchmarks.benchmark import ANALYZE_STAGES, markdown
+
+
+def _timings(analyze_ms: float, compare_ms: float) -> dict[str, float]:
+    stages = dict.fromkeys(ANALYZE_STAGES, 0.010)
+    return {
+        "cv2.imdecode (reference)": 0.050,
+        "decode, full size": 0.051,
+        **stages,
+        "analyze (whole)": analyze_ms / 1000,
+        "compare (whole)": compare_ms / 1000,
+        "decoded scale": 0.5,
+    }
+
+
+def test_it_judges_each_target_on_the_runs_own_ratios():
+    page = markdown(_timings(99.0, 227.0), repeats=3, threads=1, peak_compare=900.0, peak_idle=120.0)
+    assert "| analyze <= 2 x cv2.imdecode | 1.98 x | yes |" in page
+    assert "| compare <= 2 analyses + 15 % | 2.29 analyses | yes |" in page
+    assert "900 MB resident" in page and "| yes |" in page.split("peak memory")[1].splitlines()[0]
+    assert "decodes at 0.5 of its size" in page
+
+    slow = markdown(_timings(101.0, 233.0), repeats=3, threads=1, peak_compare=1100.0, peak_idle=120.0)
+    assert "| analyze <= 2 x cv2.imdecode | 2.02 x | no |" in slow
+    assert "| compare <= 2 analyses + 15 % | 2.31 analyses | no |" in slow
+    assert slow.split("peak memory")[1].splitlines()[0].endswith("| no |")
+
+
+def test_it_shows_an_earlier_run_beside_this_one_and_marks_stages_it_did_not_have():
+    earlier = {"label": "the code before", "command": "the same way", "timings": {"cv2.imdecode (reference)": 0.1}}
+    earlier["timings"]["analyze (whole)"] = 1.0
+    page = markdown(_timings(100.0, 230.0), repeats=3, threads=1, peak_compare=1.0, peak_idle=1.0, before=earlier)
+    assert "| stage | before (ms) | before x cv2.imdecode | median (ms) | x cv2.imdecode |" in page
+    assert "| analyze (whole) | 1000.0 | 10.00 | 100.0 | 2.00 |" in page
+    assert "| landmarks | - | - | 10.0 | 0.20 |" in page
+    assert "decoded scale" not in page.split("| stage |")[1]
