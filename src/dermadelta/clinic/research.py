@@ -26,7 +26,6 @@ def analyse_file(path: str) -> dict[str, Any]:
     photo is an answer, not an error: only a fault of the code raises, and the
     worker logs its traceback.
     """
-    from dermadelta.imaging.decode import decode
     from dermadelta.imaging.pipeline import analyze
 
     try:
@@ -35,7 +34,8 @@ def analyse_file(path: str) -> dict[str, Any]:
         return {"sha256": "", "analysis": None, "refused": f"cannot be read ({error.strerror or error})"}
     sha256 = hashlib.sha256(data).hexdigest()
     try:
-        analysis = analyze(decode(data, name=path))
+        # Bytes, not a decoded photo: the pipeline decodes a large phone photo at the size it needs.
+        analysis = analyze(data, name=path)
     except InputError as error:
         # The message starts with the name given to decode; the batch names the photo itself.
         return {"sha256": sha256, "analysis": None, "refused": str(error).removeprefix(f"{path}: ")}

@@ -226,22 +226,25 @@ _PORTRAIT_SHORT_SIDE_IOD = 4
 ANALYSIS_MIN_SIDE_PX = _PORTRAIT_SHORT_SIDE_IOD * CANONICAL_IOD_PX
 
 
-def inspect(source: Source | Decoded, *, detector: LandmarkDetector | None = None) -> Inspected:
+def inspect(
+    source: Source | Decoded, *, detector: LandmarkDetector | None = None, name: str | None = None
+) -> Inspected:
     """Stages ``decode``, ``landmarks`` and ``quality``.
 
     A large JPEG given as a file or bytes is decoded at the smallest size that still
     holds the canonical frame's eye distance (see ``_PORTRAIT_SHORT_SIDE_IOD``), so a
     12 MP portrait is measured from a half-size decode; when its face turns out
     smaller than that, it is decoded again at full size and measured as before.
+    ``name`` labels a photo given as bytes in messages and results.
     """
     if isinstance(source, Decoded):
         decoded = source
         landmarks = find_landmarks(decoded, detector=detector)
     else:
-        decoded = decode(source, min_side_px=ANALYSIS_MIN_SIDE_PX)
+        decoded = decode(source, name=name, min_side_px=ANALYSIS_MIN_SIDE_PX)
         landmarks = find_landmarks(decoded, detector=detector)
         if decoded.scale < 1 and landmarks.found and landmarks.inter_ocular_px < CANONICAL_IOD_PX:
-            decoded = decode(source)  # measured as if the reduced look had not been taken
+            decoded = decode(source, name=name)  # measured as if the reduced look had not been taken
             landmarks = find_landmarks(decoded, detector=detector)
     return Inspected(decoded, landmarks, assess_quality(decoded, landmarks))
 
@@ -252,13 +255,14 @@ def _measure(
     return Analysis(inspected, standardized, zones, maps, measure(standardized, zones, maps=maps), versions(detector))
 
 
-def analyze(source: Source | Decoded, *, detector: LandmarkDetector | None = None) -> Analysis:
+def analyze(source: Source | Decoded, *, detector: LandmarkDetector | None = None, name: str | None = None) -> Analysis:
     """Analyse one photo: quality, landmarks and every metric in every zone.
 
     A photo the quality gate rejects comes back unmeasured, its quality saying why.
+    ``name`` labels a photo given as bytes (see :func:`inspect`).
     """
     detector = detector or default_detector()
-    inspected = inspect(source, detector=detector)
+    inspected = inspect(source, detector=detector, name=name)
     if inspected.quality.verdict == "reject":
         return Analysis(inspected, versions=versions(detector))
     standardized = standardize(inspected.decoded, inspected.landmarks)
