@@ -18,7 +18,7 @@ CAMERA = {
     "body_serial": "SN-0042",
     "datetime": "2025:01:02 10:00:00",
 }
-READ = {"format": "JPEG", "width": 40, "height": 50, "bit_depth": 8, "exif_orientation": 6}
+READ = {"format": "JPEG", "width": 40, "height": 50, "decoded_scale": 0.5, "bit_depth": 8, "exif_orientation": 6}
 
 
 def _with_exif(jpeg: bytes) -> bytes:

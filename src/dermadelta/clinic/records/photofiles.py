@@ -113,7 +113,7 @@ def taken_at(camera_time: str | None, *, zone: ZoneInfo) -> dt.datetime | None:
 
 #: What a shared analysis keeps of a photo's ``image`` block: how it was read, nothing about the camera.
 SHARED_IMAGE_FIELDS = frozenset(
-    {"format", "width", "height", "bit_depth", "exif_orientation", "icc_converted_to_srgb", "icc_note"}
+    {"format", "width", "height", "decoded_scale", "bit_depth", "exif_orientation", "icc_converted_to_srgb", "icc_note"}
 )
 
 
