@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from dermadelta.imaging.standardize import FRAME_SIZE_PX
+
 TWELVE_MP = (4000, 3000)  # rows, cols: a portrait phone photo
 
 
@@ -197,7 +199,8 @@ def markdown(
         "Where the time goes: the stages that read the photo (decode, landmarks, quality, the warp to the",
         f"canonical frame) take {from_photo * 1000:.0f} ms, {from_photo / reference:.2f} x cv2.imdecode; the",
         f"stages in the canonical frame (zones, metric maps, zone statistics) take {in_frame * 1000:.0f} ms,",
-        f"{in_frame / reference:.2f} x. The frame is the same 832 x 1088 pixels whatever the photo's size, so",
+        f"{in_frame / reference:.2f} x. The frame is the same {FRAME_SIZE_PX[0]} x {FRAME_SIZE_PX[1]} pixels "
+        "whatever the photo's size, so",
         "this part does not shrink with the decode.",
         "",
         "The machine is shared, so a run's times move with its load; the ratios, taken within one run, move",

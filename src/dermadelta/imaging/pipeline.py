@@ -237,15 +237,12 @@ def inspect(
     smaller than that, it is decoded again at full size and measured as before.
     ``name`` labels a photo given as bytes in messages and results.
     """
-    if isinstance(source, Decoded):
-        decoded = source
+    decoded = source if isinstance(source, Decoded) else decode(source, name=name, min_side_px=ANALYSIS_MIN_SIDE_PX)
+    landmarks = find_landmarks(decoded, detector=detector)
+    too_few_pixels = landmarks.found and landmarks.inter_ocular_px < CANONICAL_IOD_PX
+    if not isinstance(source, Decoded) and decoded.scale < 1 and too_few_pixels:
+        decoded = decode(source, name=name)  # measured as if the reduced look had not been taken
         landmarks = find_landmarks(decoded, detector=detector)
-    else:
-        decoded = decode(source, name=name, min_side_px=ANALYSIS_MIN_SIDE_PX)
-        landmarks = find_landmarks(decoded, detector=detector)
-        if decoded.scale < 1 and landmarks.found and landmarks.inter_ocular_px < CANONICAL_IOD_PX:
-            decoded = decode(source, name=name)  # measured as if the reduced look had not been taken
-            landmarks = find_landmarks(decoded, detector=detector)
     return Inspected(decoded, landmarks, assess_quality(decoded, landmarks))
 
 
