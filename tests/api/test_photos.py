@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from dermadelta.clinic.audit.models import AuditAction, AuditEntry
 from dermadelta.clinic.records.models import Comparison, Photo, TreatmentSession
@@ -43,7 +44,9 @@ def test_an_upload_is_analysed_by_the_worker_and_its_result_read(api_alice, pati
 def test_a_comparison_is_measured_and_its_report_downloaded(api_alice, patient, face_pair, committed, run_worker):
     with committed():
         first = upload(api_alice, patient, ("before.jpg", face_pair[0])).json()["saved"][0]["id"]
-    Photo.objects.filter(pk=first).update(uploaded_at=Photo.objects.get(pk=first).uploaded_at - dt.timedelta(days=60))
+    # Noon on the clinic's calendar 60 days ago: 60 x 24 h before now can be 59 calendar days across a clock change.
+    sixty_days_ago = timezone.make_aware(dt.datetime.combine(timezone.localdate() - dt.timedelta(days=60), dt.time(12)))
+    Photo.objects.filter(pk=first).update(uploaded_at=sixty_days_ago)
     with committed():
         second = upload(api_alice, patient, ("after.jpg", face_pair[1])).json()["saved"][0]["id"]
     run_worker()

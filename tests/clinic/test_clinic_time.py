@@ -17,6 +17,7 @@ from django.utils import timezone
 from dermadelta.clinic.records.choices import JobStatus
 from dermadelta.clinic.records.models import Photo
 from dermadelta.clinic.records.tasks import running_job
+from tests.clinic.photo_records import comparison, photo
 from tests.clinic.progress_records import stand_in_photo
 
 TAKEN = dt.datetime(2026, 3, 1, 21, 30, tzinfo=dt.UTC)
@@ -56,3 +57,12 @@ def test_the_worker_runs_a_job_in_the_clinic_time_zone(patient):
     assert day == dt.date(2026, 3, 2)
     assert label.endswith("08:30")
     assert timezone.get_current_timezone_name() == "Europe/London"  # restored after the job
+
+
+def test_days_between_photos_are_counted_on_the_clinics_calendar_across_a_clock_change(patient):
+    # 00:30 on 2 October (summer time) to 23:30 on 30 November (winter time): 60 x 24 h, 59 calendar days.
+    before = photo(patient, taken=dt.datetime(2026, 10, 1, 23, 30, tzinfo=dt.UTC))
+    after = photo(patient, taken=dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC))
+
+    assert (before.day, after.day) == (dt.date(2026, 10, 2), dt.date(2026, 11, 30))
+    assert comparison(before, after).days_between == 59
