@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import cv2
-import numpy as np
-
 from dermadelta.clinic.research import analyse_file
-from dermadelta.imaging import simulate as sim
-from dermadelta.imaging.decode import decode
-
-FACES = Path(__file__).parents[1] / "data" / "faces"
+from tests.phone_portraits import FACES, PORTRAIT_SIZE, phone_portrait
 
 
 def test_a_phone_size_photo_is_analysed_from_a_half_size_decode_and_named_by_its_path(tmp_path):
-    # London Set 137 (CC BY 4.0, tests/data/faces/SOURCES.md), the head enlarged to a 12 MP portrait's size.
-    head = decode(str(FACES / "london_137_neutral_m21.jpg")).rgb[100:1250, 225:1125]
-    enlarged = cv2.resize(head, None, fx=3.3, fy=3.3, interpolation=cv2.INTER_CUBIC)
     path = tmp_path / "portrait.jpg"
-    path.write_bytes(sim.encode_jpeg(np.clip(enlarged, 0, 1).astype(np.float32), quality=92))
+    path.write_bytes(phone_portrait("london_137_neutral_m21.jpg"))
 
     result = analyse_file.call(str(path))
 
@@ -27,7 +16,7 @@ def test_a_phone_size_photo_is_analysed_from_a_half_size_decode_and_named_by_its
     analysis = result["analysis"]
     assert analysis["path"] == str(path)
     assert analysis["image"]["decoded_scale"] == 0.5
-    assert (analysis["image"]["width"], analysis["image"]["height"]) == (2970, 3795)
+    assert (analysis["image"]["width"], analysis["image"]["height"]) == PORTRAIT_SIZE
 
 
 def test_a_damaged_photo_is_refused_in_words_that_do_not_repeat_its_path(tmp_path):

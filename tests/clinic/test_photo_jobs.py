@@ -7,10 +7,14 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import JobStatus, View
 from dermadelta.clinic.records.models import Comparison, Photo
+from dermadelta.clinic.records.photofiles import DISPLAY_MAX_SIDE_PX
+from dermadelta.imaging.pipeline import analyze
+from tests.phone_portraits import PORTRAIT_SIZE, phone_portrait
 
 
 def _upload(patient: Any, data: bytes, name: str, by: Any, committed: Any) -> Photo:
@@ -111,3 +115,35 @@ def test_a_queue_that_does_not_answer_fails_the_saved_photo_with_its_reason(
     run_worker()
     photo.refresh_from_db()
     assert photo.status == JobStatus.DONE
+
+
+def test_a_phone_photo_is_served_whole_and_measured_as_the_command_line_measures_it(
+    patient, alice, committed, run_worker
+):
+    data = phone_portrait("london_137_neutral_m21.jpg")
+    photo = _upload(patient, data, "portrait.jpg", alice, committed)
+
+    run_worker()
+
+    photo.refresh_from_db()
+    assert photo.status == JobStatus.DONE, photo.failure
+    assert (photo.width, photo.height) == PORTRAIT_SIZE
+    with default_storage.open(photo.display.name) as served:
+        assert max(Image.open(served).size) == DISPLAY_MAX_SIDE_PX  # from the whole photo, not the reduced decode
+    assert photo.analysis["image"]["decoded_scale"] == 0.5
+    assert photo.analysis["zones"] == analyze(data).to_dict()["zones"]
+
+
+def test_a_comparison_of_phone_photos_measures_both_from_the_reduced_decode(patient, alice, committed, run_worker):
+    before = _upload(patient, phone_portrait("london_137_neutral_m21.jpg"), "before.jpg", alice, committed)
+    Photo.objects.filter(pk=before.pk).update(uploaded_at=before.uploaded_at - dt.timedelta(days=30))
+    run_worker()
+    _upload(patient, phone_portrait("london_137_neutral_m21.jpg", quality=85), "after.jpg", alice, committed)
+    with committed():  # the comparison is enqueued when the after photo's analysis commits
+        run_worker()
+    run_worker()
+
+    comparison = Comparison.objects.get(patient=patient)
+    assert comparison.status == JobStatus.DONE, comparison.failure
+    assert [comparison.result[side]["image"]["decoded_scale"] for side in ("before", "after")] == [0.5, 0.5]
+    assert comparison.result["identity"]["same_person"]

@@ -8,32 +8,25 @@ detail, so what differs between the two decodes is the decode alone.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
-from dermadelta.imaging import simulate as sim
 from dermadelta.imaging.decode import decode
 from dermadelta.imaging.pipeline import analyze, compare
-
-
-def _phone_portrait(faces_dir, name: str) -> bytes:
-    rgb = decode(str(faces_dir / name)).rgb[100:1250, 225:1125]  # the head, 900 x 1150
-    enlarged = cv2.resize(rgb, None, fx=3.3, fy=3.3, interpolation=cv2.INTER_CUBIC)  # 2970 x 3795
-    return sim.encode_jpeg(np.clip(enlarged, 0, 1).astype(np.float32), quality=92)
+from tests.phone_portraits import PORTRAIT_SIZE, phone_portrait
 
 
 # One light and one dark skin, the two people of the evaluation's quick slice.
 @pytest.mark.parametrize("name", ["london_137_neutral_m21.jpg", "london_087_neutral_f31.jpg"])
-def test_a_phone_size_portrait_measured_from_half_size_shows_no_change_from_full_size(faces_dir, name):
-    data = _phone_portrait(faces_dir, name)
+def test_a_phone_size_portrait_measured_from_half_size_shows_no_change_from_full_size(name):
+    data = phone_portrait(name)
     # The before photo decoded in full by the caller; the after photo left to the pipeline.
     comparison = compare(decode(data), data)
     result = comparison.to_dict()
     assert result["before"]["image"]["decoded_scale"] == 1.0
     assert result["after"]["image"]["decoded_scale"] == 0.5
     for side in ("before", "after"):
-        assert (result[side]["image"]["width"], result[side]["image"]["height"]) == (2970, 3795)
+        assert (result[side]["image"]["width"], result[side]["image"]["height"]) == PORTRAIT_SIZE
     iod = result["before"]["quality"]["inter_ocular_px"]
     assert result["after"]["quality"]["inter_ocular_px"] == pytest.approx(iod, rel=0.01)
     # Landmarks and the registration are reported in the file's own pixels.

@@ -342,6 +342,7 @@ def compare(
     *,
     detector: LandmarkDetector | None = None,
     repeatability: RepeatabilityTable | None = None,
+    names: tuple[str | None, str | None] = (None, None),
 ) -> Comparison:
     """Compare two photos of the same face.
 
@@ -351,13 +352,14 @@ def compare(
     photo's canonical frame; its exposure and white balance are matched to the
     before photo on the surroundings of the face; both are then measured on the
     skin that both show, and each change is judged against the detectable change
-    measured for skin of the before photo's tone.
+    measured for skin of the before photo's tone. ``names`` label photos given as
+    bytes (see :func:`inspect`).
     """
     detector = detector or default_detector()
     repeatability = repeatability or default_repeatability()
     run_versions = versions(detector, repeatability)
-    first = inspect(before, detector=detector)
-    second = inspect(after, detector=detector)
+    first = inspect(before, detector=detector, name=names[0])
+    second = inspect(after, detector=detector, name=names[1])
 
     def unmeasured(
         after_photo: Inspected,

@@ -221,14 +221,19 @@ def _read(photo: Photo) -> bytes:
 
 @task()
 def analyse_photo(photo_id: int) -> None:
-    """Decode one uploaded photo (its served copy made the first time), then the quality gate and per-zone metrics."""
+    """Analyse one uploaded photo (its served copy made the first time): the quality gate and per-zone metrics."""
     from dermadelta.imaging.pipeline import analyze
 
     finished = False
     with running_job(Photo, photo_id) as photo:
         if photo is None:
             return
-        analysis = analyze(_decoded(photo))
+        data = _read(photo)
+        if not photo.display:  # not prepared on an earlier attempt
+            _prepare(photo, data)
+        # The file's bytes, as the command line and the batch analyse it: the same photo gives
+        # the same figures everywhere, and a phone photo is measured from the reduced decode it needs.
+        analysis = analyze(data, name=_source_label(photo))
         finished = finish(
             photo, analysis=analysis.to_dict(), quality=analysis.quality.verdict, analysed_at=timezone.now()
         )
@@ -236,8 +241,8 @@ def analyse_photo(photo_id: int) -> None:
         _compare_with_baseline(photo)
 
 
-def _decoded(photo: Photo) -> Decoded:
-    """The photo's pixels; the first time, also its served copy and its upright size.
+def _prepare(photo: Photo, data: bytes) -> None:
+    """Decode the whole photo once, for its served copy and its upright size, and store both.
 
     The upload only read the file's header: a file the decoder refuses (damaged pixel
     data, grayscale) is refused here, by the file's name, and nothing of it is kept
@@ -246,19 +251,16 @@ def _decoded(photo: Photo) -> Decoded:
     from dermadelta.imaging.decode import decode
 
     label = _source_label(photo)
-    if photo.display:
-        return decode(_read(photo), name=label)  # prepared on an earlier attempt
     try:
-        decoded = decode(_read(photo), name=label)
-        _prepare(photo, decoded)
+        decoded = decode(data, name=label)
     except InputError as error:
         _discard(photo)
         reason = str(error).removeprefix(f"{label}: ")
         raise InputError(f"{photo.original_name or 'This photo'}: {reason}. Nothing of it was kept.") from None
-    return decoded
+    _store_served_copy(photo, decoded)
 
 
-def _prepare(photo: Photo, decoded: Decoded) -> None:
+def _store_served_copy(photo: Photo, decoded: Decoded) -> None:
     """Store the served copy (no EXIF) and record the photo's upright size, or store nothing."""
     photo.display.save(f"{photo.sha256[:16]}-display.jpg", ContentFile(display_copy(decoded)), save=False)
     height, width = decoded.height, decoded.width
@@ -292,16 +294,13 @@ def _compare_with_baseline(photo: Photo) -> None:
 def compare_photos(comparison_id: int) -> None:
     """Measure the after photo against the before photo and store the result, the visuals and the PDF."""
     from dermadelta.clinic.records.visuals import store_visuals
-    from dermadelta.imaging.decode import decode
     from dermadelta.imaging.pipeline import compare
 
     with running_job(Comparison, comparison_id) as comparison:
         if comparison is None:
             return
         before, after = comparison.before, comparison.after
-        result = compare(
-            decode(_read(before), name=_source_label(before)), decode(_read(after), name=_source_label(after))
-        )
+        result = compare(_read(before), _read(after), names=(_source_label(before), _source_label(after)))
         visuals = store_visuals(comparison, result)
         finish(
             comparison,
