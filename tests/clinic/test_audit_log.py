@@ -21,7 +21,6 @@ from dermadelta.clinic.records.models import Patient
 URL = reverse("audit_log")
 
 
-
 def _rows(response: Any, *, readings: bool = False) -> list[str]:
     """The table rows of the entries shown; without the admin's own earlier readings of the log unless asked."""
     body = response.content.decode()

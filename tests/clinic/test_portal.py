@@ -32,7 +32,6 @@ URL = reverse("portal")
 CHEEKS = ("left_cheek", "right_cheek")
 
 
-
 def _today(patient: Patient) -> dt.date:
     return timezone.localdate(timezone=time_zone(patient.clinic.time_zone))
 

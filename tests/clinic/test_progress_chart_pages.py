@@ -9,6 +9,8 @@ from django.urls import reverse
 from dermadelta.clinic.records.course_progress import course_progress, progress_chart_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
 def _course_section(page: str) -> str:
     found = re.search(r'<section class="card progress-chart">.*?</section>', page, re.S)
     assert found is not None

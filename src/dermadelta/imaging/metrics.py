@@ -143,16 +143,34 @@ class Measurements:
         }
 
 
-def masked_gaussian(image: FloatMap, mask: NDArray[np.bool_], sigma_px: float) -> FloatMap:
-    """Gaussian smoothing that uses only pixels under ``mask`` (normalized convolution).
+class MaskedSmoothing:
+    """Gaussian smoothing that uses only pixels under one mask (normalized convolution).
 
-    Wide kernels run on a reduced copy (at least 3 pixels per sigma remain), which
-    changes the smooth result negligibly and saves most of the time.
+    The smoothed mask, the normalization, depends only on the mask and the scale, so
+    it is made once per scale and kept for every map smoothed under the same mask.
+    Wide kernels run on a reduced copy (see ``_gaussian``).
     """
-    weight = mask.astype(np.float32)
-    num = _gaussian(image * weight, sigma_px)
-    den = _gaussian(weight, sigma_px)
-    return (num / np.maximum(den, np.float32(1e-6))).astype(np.float32)
+
+    def __init__(self, mask: NDArray[np.bool_]) -> None:
+        self.mask = mask
+        self._weight = mask.astype(np.float32)
+        self._normalization: dict[float, FloatMap] = {}
+
+    def __call__(self, image: FloatMap, sigma_px: float) -> FloatMap:
+        normalization = self._normalization.get(sigma_px)
+        if normalization is None:
+            normalization = np.maximum(_gaussian(self._weight, sigma_px), np.float32(1e-6))
+            self._normalization[sigma_px] = normalization
+        return (_gaussian(image * self._weight, sigma_px) / normalization).astype(np.float32)
+
+
+def masked_gaussian(image: FloatMap, mask: NDArray[np.bool_], sigma_px: float) -> FloatMap:
+    """Gaussian smoothing that uses only pixels under ``mask`` (see :class:`MaskedSmoothing`)."""
+    return MaskedSmoothing(mask)(image, sigma_px)
+
+
+def _smoothing(under: MaskedSmoothing | NDArray[np.bool_]) -> MaskedSmoothing:
+    return under if isinstance(under, MaskedSmoothing) else MaskedSmoothing(under)
 
 
 def _gaussian(image: FloatMap, sigma_px: float) -> FloatMap:
@@ -169,9 +187,13 @@ def _gaussian(image: FloatMap, sigma_px: float) -> FloatMap:
     return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def band_pass(image: FloatMap, mask: NDArray[np.bool_], fine_px: float, coarse_px: float) -> FloatMap:
-    """Difference of two masked Gaussians: detail between ``fine_px`` and ``coarse_px``."""
-    return masked_gaussian(image, mask, fine_px) - masked_gaussian(image, mask, coarse_px)
+def band_pass(
+    image: FloatMap, under: MaskedSmoothing | NDArray[np.bool_], fine_px: float, coarse_px: float
+) -> FloatMap:
+    """Difference of two masked Gaussians (under a mask, or a smoothing under one): detail
+    between ``fine_px`` and ``coarse_px``."""
+    smooth = _smoothing(under)
+    return smooth(image, fine_px) - smooth(image, coarse_px)
 
 
 def black_hat(image: FloatMap, diameter_px: float) -> FloatMap:
@@ -229,7 +251,9 @@ def dark_line_strength(image: FloatMap, sigmas_px: tuple[float, ...]) -> FloatMa
     return best
 
 
-def spot_maps(darkness: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float) -> tuple[NDArray[np.bool_], FloatMap]:
+def spot_maps(
+    darkness: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float, smoothing: MaskedSmoothing | None = None
+) -> tuple[NDArray[np.bool_], FloatMap]:
     """The spots of the skin: the individual lesions, and the spot area map the metric averages.
 
     A lesion is skin whose darkness, 100 log10(1 / Y), stands ``_SPOT_CONTRAST`` above
@@ -244,8 +268,9 @@ def spot_maps(darkness: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float)
     darker but narrower. Luminance is what JPEG keeps at full resolution; a melanin
     estimate from the red channel alone (the Diffey index) or from colour ratios
     picks up JPEG's chroma quantization, which made false spots on dark skin.
+    ``smoothing``, under ``mask``, may be shared with the other maps of the face.
     """
-    contrast = _spot_contrast(darkness, mask, spacing_mm=spacing_mm)
+    contrast = _spot_contrast(darkness, smoothing or MaskedSmoothing(mask), spacing_mm=spacing_mm)
     lesions = _at_least_a_spot_wide((contrast > _SPOT_CONTRAST) & mask, spacing_mm=spacing_mm)
     low, high = _SPOT_RAMP
     candidates = _at_least_a_spot_wide((contrast > low) & mask, spacing_mm=spacing_mm)
@@ -253,12 +278,13 @@ def spot_maps(darkness: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float)
     return lesions, np.where(candidates, weight, 0).astype(np.float32)
 
 
-def _spot_contrast(darkness: FloatMap, mask: NDArray[np.bool_], *, spacing_mm: float) -> FloatMap:
+def _spot_contrast(darkness: FloatMap, smoothing: MaskedSmoothing, *, spacing_mm: float) -> FloatMap:
     """Darkness above the local median background. The median runs at half resolution on
     0.5-unit steps (OpenCV's large-kernel median needs 8 bits), far finer than the contrast."""
     import cv2
 
-    fine = np.where(mask, darkness, masked_gaussian(darkness, mask, 1.0 / spacing_mm)).astype(np.float32)
+    mask = smoothing.mask
+    fine = np.where(mask, darkness, smoothing(darkness, 1.0 / spacing_mm)).astype(np.float32)
     half = cv2.resize(fine, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     # Centre the 8-bit range on the skin's own median darkness.
     offset = float(np.median(fine[mask])) - 128 * _SPOT_MEDIAN_STEP_MI if mask.any() else 0.0
@@ -366,12 +392,13 @@ def metric_maps(
     log_lum = log_luminance(detail)
     # Log luminance, not L*: a cube root scales every contrast with the skin's lightness, so
     # an even redness or tan read as a more even tone (a 3 a* redness lowered it by 5 %).
-    unevenness = 100 * band_pass(log_lum, mask, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
+    smooth = MaskedSmoothing(mask)
+    unevenness = 100 * band_pass(log_lum, smooth, px(_UNEVENNESS_BAND_MM[0]), px(_UNEVENNESS_BAND_MM[1]))
     rim = _near_edges(mask, px(_EDGE_RIM_MM))
     unevenness[rim | _near_outline(mask, px(_UNEVENNESS_OUTLINE_MARGIN_MM))] = np.nan
     # Fill non-skin with the local skin level so eyes and hair make no false blobs or lines.
-    filled = np.where(mask, log_lum, masked_gaussian(log_lum, mask, px(2.0))).astype(np.float32)
-    texture = 100 * (filled - masked_gaussian(filled, mask, px(_TEXTURE_COARSE_MM)))
+    filled = np.where(mask, log_lum, smooth(log_lum, px(2.0))).astype(np.float32)
+    texture = 100 * (filled - smooth(filled, px(_TEXTURE_COARSE_MM)))
     # The mean depth, not the area above a depth threshold: a threshold turns a small
     # change of contrast into a large change of area.
     pores = 100 * black_hat(filled, px(_PORE_MAX_DIAMETER_MM))
@@ -379,7 +406,7 @@ def metric_maps(
     pores[rim] = np.nan
     # Luminance, which JPEG keeps at full resolution: on the red channel alone, JPEG
     # 60's chroma quantization made spots on dark skin (docs/METRICS.md).
-    lesions, spots = spot_maps(np.float32(-100 / np.log(10)) * log_lum, mask, spacing_mm=spacing)
+    lesions, spots = spot_maps(np.float32(-100 / np.log(10)) * log_lum, mask, spacing_mm=spacing, smoothing=smooth)
     wrinkles = 100 * dark_line_strength(filled, tuple(px(s) for s in _WRINKLE_SCALES_MM))
     # The rim of a round spot is locally line-like: lines are read off the skin around spots.
     around_spots = cv2.dilate(lesions.astype(np.uint8), _disc_px(px(_SPOT_MARGIN_MM))).astype(bool)
@@ -425,37 +452,58 @@ def _holes_filled(mask: NDArray[np.bool_]) -> NDArray[np.uint8]:
     return (flooded[1:-1, 1:-1] != 2).astype(np.uint8)
 
 
-def _zone_values(maps: MetricMaps, zone: NDArray[np.bool_]) -> dict[str, float | None]:
-    # Read inside the zone's own box: the same pixels in the same order, without
-    # scanning the whole face's maps for each of the zone's eight measures.
-    window = mask_box(zone, 0)
-    mask = zone[window]
+def _flat_maps(maps: MetricMaps) -> dict[str, NDArray[Any] | None]:
+    """Each map of the face's box as one contiguous row, made once for all zones.
 
-    def pick(values: NDArray[Any]) -> NDArray[Any]:
-        return values[window][mask]
+    A zone's pixels are then gathered by their flat indices, in the order its mask
+    would pick them: the same values, without a scan of the mask for each measure or
+    a gather from strided channel views.
+    """
+    import cv2
 
-    lab = pick(maps.lab)
+    def flat(values: NDArray[Any] | None) -> NDArray[Any] | None:
+        return None if values is None else np.ascontiguousarray(values).reshape(-1)
 
-    def fine(values: NDArray[np.float32] | NDArray[np.bool_] | None, statistic: str) -> float | None:
+    lightness, _, lab_b = cv2.split(maps.lab)
+    return {
+        "lightness": flat(lightness),
+        "lab_b": flat(lab_b),
+        "redness": flat(maps.redness),
+        "melanin": flat(maps.melanin),
+        "unevenness": flat(maps.unevenness),
+        "texture": flat(maps.texture),
+        "pores": flat(maps.pores),
+        "wrinkles": flat(maps.wrinkles),
+        "spots": flat(maps.spots),
+    }
+
+
+def _zone_values(flat_maps: dict[str, NDArray[Any] | None], zone: NDArray[np.bool_]) -> dict[str, float | None]:
+    index = np.flatnonzero(zone)
+    picked = {name: None if values is None else values.take(index) for name, values in flat_maps.items()}
+
+    def fine(name: str, statistic: str) -> float | None:
+        values = picked[name]
         if values is None:
             return None
-        picked = pick(values)
         if statistic in ("nanmean", "nanstd"):
-            kept = picked[np.isfinite(picked)]
+            kept = values[np.isfinite(values)]
             if not kept.size:
                 return None
             return float(np.std(kept) if statistic == "nanstd" else np.mean(kept))
-        return float(np.mean(picked))
+        return float(np.mean(values))
 
+    lightness, lab_b = picked["lightness"], picked["lab_b"]
+    assert lightness is not None and lab_b is not None
     return {
-        "redness": float(np.mean(pick(maps.redness))),
-        "pigmentation": float(np.mean(pick(maps.melanin))),
-        "tone_ita": individual_typology_angle(float(np.median(lab[:, 0])), float(np.median(lab[:, 2]))),
-        "unevenness": fine(maps.unevenness, "nanstd"),
-        "texture": fine(maps.texture, "nanstd"),
-        "pores": fine(maps.pores, "nanmean"),
-        "wrinkles": fine(maps.wrinkles, "nanmean"),
-        "spots": fine(maps.spots, "mean"),
+        "redness": fine("redness", "mean"),
+        "pigmentation": fine("melanin", "mean"),
+        "tone_ita": individual_typology_angle(float(np.median(lightness)), float(np.median(lab_b))),
+        "unevenness": fine("unevenness", "nanstd"),
+        "texture": fine("texture", "nanstd"),
+        "pores": fine("pores", "nanmean"),
+        "wrinkles": fine("wrinkles", "nanmean"),
+        "spots": fine("spots", "mean"),
     }
 
 
@@ -474,6 +522,7 @@ def measure(standardized: Standardized, zones: Zones, *, maps: MetricMaps | None
     reasons: dict[str, dict[str, str]] = {}
     spot_counts: dict[str, int | None] = {}
     centres = np.round(spot_centres(maps.spot_lesions)).astype(int) if maps.spot_lesions is not None else None
+    flat_maps = _flat_maps(maps)
     for zone in ZONE_NAMES:
         mask = zones.masks[zone][maps.box]
         count = int(mask.sum())
@@ -490,7 +539,7 @@ def measure(standardized: Standardized, zones: Zones, *, maps: MetricMaps | None
             spot_counts[zone] = None
             continue
         spot_counts[zone] = None if centres is None else int(np.count_nonzero(mask[centres[:, 0], centres[:, 1]]))
-        measured = _zone_values(maps, mask)
+        measured = _zone_values(flat_maps, mask)
         values[zone] = {}
         for metric in METRIC_NAMES:
             value = measured[metric]

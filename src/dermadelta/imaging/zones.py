@@ -276,7 +276,14 @@ def _skin_colour_mask(
     reference = lab[in_cheeks] if np.any(in_cheeks) else lab
     centre = np.median(reference, axis=0)
     spread = 1.4826 * np.median(np.abs(reference - centre), axis=0) + np.array([2.0, 1.0, 1.0])
-    distance = np.sqrt(np.sum(((lab - centre) / spread) ** 2, axis=1))
+    # Channel by channel on contiguous copies, summed in the channels' order: the same
+    # figures as over the (n, 3) array's rows, without its strided float64 temporaries.
+    lightness, a_star, b_star = (np.ascontiguousarray(lab[:, channel]) for channel in range(3))
+    distance = np.sqrt(
+        ((lightness - centre[0]) / spread[0]) ** 2
+        + ((a_star - centre[1]) / spread[1]) ** 2
+        + ((b_star - centre[2]) / spread[2]) ** 2
+    )
     not_skin = np.zeros(candidate.shape, dtype=np.uint8)
     not_skin[candidate] = distance > _SKIN_COLOUR_LIMIT
     # An opening keeps only non-skin regions wider than a spot; they are then grown

@@ -170,9 +170,7 @@ def photo_capture(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @member_required
 def photo_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     photo = get_record(request, actor, Photo, pk)
-    comparisons = (
-        visible(actor, Comparison).filter(Q(before=photo) | Q(after=photo)).select_related("before", "after")
-    )
+    comparisons = visible(actor, Comparison).filter(Q(before=photo) | Q(after=photo)).select_related("before", "after")
     others = []
     if actor.is_staff_member:
         others = [
