@@ -152,7 +152,9 @@ def detail_band(
     log_lum = log_luminance(linear)
     if not np.any(valid):
         return np.zeros(log_lum.shape, dtype=np.float32)
-    filled = np.where(valid, log_lum, np.float32(np.median(log_lum[valid]))).astype(np.float32)
+    # The usual frame lies wholly inside the photo: nothing to fill, and no median to take.
+    filled = log_lum if valid.all() else np.where(valid, log_lum, np.float32(np.median(log_lum[valid])))
+    filled = filled.astype(np.float32, copy=False)
     fine = cv2.GaussianBlur(filled, (0, 0), sigma_px)
     coarse = cv2.GaussianBlur(filled, (0, 0), sigma_px * ratio)
     return (fine - coarse).astype(np.float32)
