@@ -39,6 +39,10 @@ class OversizedUpload(UploadedFile):
     def chunks(self, chunk_size: int | None = None) -> Any:
         raise ValueError("an oversized upload keeps no content")
 
+    def close(self) -> None:
+        """Nothing to close: its temporary file went when it passed the limit. (The request
+        closes its files in turn when it ends; an error here would leave the next ones open.)"""
+
 
 class LimitedUploadHandler(TemporaryFileUploadHandler):
     """Django's temporary-file upload handler, counting what it receives against the limits."""
