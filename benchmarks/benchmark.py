@@ -78,6 +78,7 @@ def stage_timings(before: Path, after: Path, *, repeats: int) -> dict[str, float
     ``compare`` whole, and of ``cv2.imdecode`` and the full-size decode for reference."""
     import cv2
 
+    from dermadelta.clinic.records.photofiles import display_copy
     from dermadelta.imaging.decode import decode
     from dermadelta.imaging.landmarks import default_detector, find_landmarks
     from dermadelta.imaging.metrics import measure, metric_maps
@@ -107,6 +108,9 @@ def stage_timings(before: Path, after: Path, *, repeats: int) -> dict[str, float
         "measure (zone statistics)": lambda: measure(standardized, zones, maps=maps),
         "analyze (whole)": lambda: analyze(data),
         "compare (whole)": lambda: compare(before, after),
+        # What the clinic's worker computes for a new upload: the served copy from a full
+        # decode, then the analysis of the file's bytes (no database, no storage).
+        "clinic upload (served copy + analysis)": lambda: (display_copy(decode(data)), analyze(data)),
     }
     timings = {name: median_seconds(function, repeats=repeats) for name, function in stages.items()}
     # Zones and metric maps were timed on a fresh frame each (their own conversions included).
@@ -210,6 +214,15 @@ def markdown(
         "checks that both photos show the same person and matches the after photo's colour to the before photo.",
         "",
     ]
+    upload = timings.get("clinic upload (served copy + analysis)")
+    if upload is not None:
+        lines += [
+            "`clinic upload` is what the clinic's worker computes for a new photo, without the database and",
+            "the storage: a full decode for the copy it serves (at most 2048 px), then the analysis of the",
+            f"file's bytes, which decodes it again at the reduced size: {upload * 1000:.0f} ms,",
+            f"{upload / analyze:.2f} analyses.",
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -38,3 +38,13 @@ def test_it_shows_an_earlier_run_beside_this_one_and_marks_stages_it_did_not_hav
     assert "| analyze (whole) | 1000.0 | 10.00 | 100.0 | 2.00 |" in page
     assert "| landmarks | - | - | 10.0 | 0.20 |" in page
     assert "decoded scale" not in page.split("| stage |")[1]
+
+
+def test_it_gives_the_clinic_uploads_work_in_analyses_when_it_was_timed():
+    timings = _timings(100.0, 230.0)
+    assert "clinic upload" not in markdown(timings, repeats=3, threads=1, peak_compare=1.0, peak_idle=1.0)
+
+    timings["clinic upload (served copy + analysis)"] = 0.180
+    page = markdown(timings, repeats=3, threads=1, peak_compare=1.0, peak_idle=1.0)
+    assert "| clinic upload (served copy + analysis) | 180.0 | 3.60 |" in page
+    assert "180 ms,\n1.80 analyses." in page
