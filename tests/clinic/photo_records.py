@@ -19,7 +19,7 @@ def served_copies(*photos: Photo) -> None:
     for shot in photos:
         job = tasks._claim(Photo, shot.pk)
         assert job is not None
-        tasks._prepare(job, tasks._read(job))
+        tasks._decoded(job, tasks._read(job))
         Photo.with_hidden.filter(pk=shot.pk).update(status=JobStatus.QUEUED, claimed_at=None, attempts=0)
         shot.refresh_from_db()
 

@@ -13,7 +13,7 @@ from dermadelta.clinic.records import actions
 from dermadelta.clinic.records.choices import JobStatus, View
 from dermadelta.clinic.records.models import Comparison, Photo
 from dermadelta.clinic.records.photofiles import DISPLAY_MAX_SIDE_PX
-from dermadelta.imaging.pipeline import analyze
+from dermadelta.imaging.pipeline import analyze, decode_for_analysis
 from tests.phone_portraits import PORTRAIT_SIZE, phone_portrait
 
 
@@ -117,7 +117,7 @@ def test_a_queue_that_does_not_answer_fails_the_saved_photo_with_its_reason(
     assert photo.status == JobStatus.DONE
 
 
-def test_a_phone_photo_is_served_whole_and_measured_as_the_command_line_measures_it(
+def test_a_phone_photo_is_decoded_once_reduced_and_measured_as_the_command_line_measures_it(
     patient, alice, committed, run_worker
 ):
     data = phone_portrait("london_137_neutral_m21.jpg")
@@ -127,9 +127,12 @@ def test_a_phone_photo_is_served_whole_and_measured_as_the_command_line_measures
 
     photo.refresh_from_db()
     assert photo.status == JobStatus.DONE, photo.failure
-    assert (photo.width, photo.height) == PORTRAIT_SIZE
+    assert (photo.width, photo.height) == PORTRAIT_SIZE  # the file's size, not the decode's
+    half = decode_for_analysis(data)
+    assert half.scale == 0.5
     with default_storage.open(photo.display.name) as served:
-        assert max(Image.open(served).size) == DISPLAY_MAX_SIDE_PX  # from the whole photo, not the reduced decode
+        assert Image.open(served).size == (half.width, half.height)  # the half-size decode, under the served limit
+    assert max(half.width, half.height) <= DISPLAY_MAX_SIDE_PX and min(half.width, half.height) >= 1280
     assert photo.analysis["image"]["decoded_scale"] == 0.5
     assert photo.analysis["zones"] == analyze(data).to_dict()["zones"]
 

@@ -226,18 +226,32 @@ _PORTRAIT_SHORT_SIDE_IOD = 4
 ANALYSIS_MIN_SIDE_PX = _PORTRAIT_SHORT_SIDE_IOD * CANONICAL_IOD_PX
 
 
+def decode_for_analysis(source: Source, *, name: str | None = None) -> Decoded:
+    """The decode that :func:`inspect` makes of a file or bytes: a large JPEG at the smallest
+    size that still holds the canonical frame's eye distance (see ``_PORTRAIT_SHORT_SIDE_IOD``)."""
+    return decode(source, name=name, min_side_px=ANALYSIS_MIN_SIDE_PX)
+
+
 def inspect(
-    source: Source | Decoded, *, detector: LandmarkDetector | None = None, name: str | None = None
+    source: Source | Decoded,
+    *,
+    detector: LandmarkDetector | None = None,
+    name: str | None = None,
+    decoded: Decoded | None = None,
 ) -> Inspected:
     """Stages ``decode``, ``landmarks`` and ``quality``.
 
-    A large JPEG given as a file or bytes is decoded at the smallest size that still
-    holds the canonical frame's eye distance (see ``_PORTRAIT_SHORT_SIDE_IOD``), so a
-    12 MP portrait is measured from a half-size decode; when its face turns out
-    smaller than that, it is decoded again at full size and measured as before.
-    ``name`` labels a photo given as bytes in messages and results.
+    A large JPEG given as a file or bytes is decoded reduced (:func:`decode_for_analysis`),
+    so a 12 MP portrait is measured from a half-size decode; when its face turns out
+    smaller than the canonical frame's eye distance, it is decoded again at full size and
+    measured as before. ``name`` labels a photo given as bytes in messages and results;
+    ``decoded`` is the caller's own :func:`decode_for_analysis` of ``source``, where it
+    needed the pixels first.
     """
-    decoded = source if isinstance(source, Decoded) else decode(source, name=name, min_side_px=ANALYSIS_MIN_SIDE_PX)
+    if isinstance(source, Decoded):
+        decoded = source
+    elif decoded is None:
+        decoded = decode_for_analysis(source, name=name)
     landmarks = find_landmarks(decoded, detector=detector)
     too_few_pixels = landmarks.found and landmarks.inter_ocular_px < CANONICAL_IOD_PX
     if not isinstance(source, Decoded) and decoded.scale < 1 and too_few_pixels:
@@ -252,14 +266,20 @@ def _measure(
     return Analysis(inspected, standardized, zones, maps, measure(standardized, zones, maps=maps), versions(detector))
 
 
-def analyze(source: Source | Decoded, *, detector: LandmarkDetector | None = None, name: str | None = None) -> Analysis:
+def analyze(
+    source: Source | Decoded,
+    *,
+    detector: LandmarkDetector | None = None,
+    name: str | None = None,
+    decoded: Decoded | None = None,
+) -> Analysis:
     """Analyse one photo: quality, landmarks and every metric in every zone.
 
     A photo the quality gate rejects comes back unmeasured, its quality saying why.
-    ``name`` labels a photo given as bytes (see :func:`inspect`).
+    ``name`` and ``decoded`` are as for :func:`inspect`.
     """
     detector = detector or default_detector()
-    inspected = inspect(source, detector=detector, name=name)
+    inspected = inspect(source, detector=detector, name=name, decoded=decoded)
     if inspected.quality.verdict == "reject":
         return Analysis(inspected, versions=versions(detector))
     standardized = standardize(inspected.decoded, inspected.landmarks)

@@ -229,11 +229,9 @@ def analyse_photo(photo_id: int) -> None:
         if photo is None:
             return
         data = _read(photo)
-        if not photo.display:  # not prepared on an earlier attempt
-            _prepare(photo, data)
-        # The file's bytes, as the command line and the batch analyse it: the same photo gives
-        # the same figures everywhere, and a phone photo is measured from the reduced decode it needs.
-        analysis = analyze(data, name=_source_label(photo))
+        # The file's bytes with their decode, as the command line and the batch analyse them:
+        # one photo gives the same figures everywhere, and a phone photo is decoded once, reduced.
+        analysis = analyze(data, name=_source_label(photo), decoded=_decoded(photo, data))
         finished = finish(
             photo, analysis=analysis.to_dict(), quality=analysis.quality.verdict, analysed_at=timezone.now()
         )
@@ -241,29 +239,36 @@ def analyse_photo(photo_id: int) -> None:
         _compare_with_baseline(photo)
 
 
-def _prepare(photo: Photo, data: bytes) -> None:
-    """Decode the whole photo once, for its served copy and its upright size, and store both.
+def _decoded(photo: Photo, data: bytes) -> Decoded:
+    """The decode the analysis reads; the first time, also the photo's served copy and upright size.
 
     The upload only read the file's header: a file the decoder refuses (damaged pixel
     data, grayscale) is refused here, by the file's name, and nothing of it is kept
     (its stored files go; the row says why).
     """
-    from dermadelta.imaging.decode import decode
+    from dermadelta.imaging.pipeline import decode_for_analysis
 
     label = _source_label(photo)
+    if photo.display:
+        return decode_for_analysis(data, name=label)  # prepared on an earlier attempt
     try:
-        decoded = decode(data, name=label)
+        decoded = decode_for_analysis(data, name=label)
     except InputError as error:
         _discard(photo)
         reason = str(error).removeprefix(f"{label}: ")
         raise InputError(f"{photo.original_name or 'This photo'}: {reason}. Nothing of it was kept.") from None
     _store_served_copy(photo, decoded)
+    return decoded
 
 
 def _store_served_copy(photo: Photo, decoded: Decoded) -> None:
-    """Store the served copy (no EXIF) and record the photo's upright size, or store nothing."""
+    """Store the served copy (no EXIF) and record the photo's upright size, or store nothing.
+
+    The copy is made from the decode the analysis reads: a phone photo's reduced decode
+    keeps at least 1280 px on its shorter side, and the copy is at most 2048 on its longer.
+    """
     photo.display.save(f"{photo.sha256[:16]}-display.jpg", ContentFile(display_copy(decoded)), save=False)
-    height, width = decoded.height, decoded.width
+    width, height = decoded.file_size
     try:
         kept = _holding(photo).update(display=photo.display.name, width=width, height=height)
     except Exception:
