@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.benchmark import ANALYZE_STAGES, markdown
+from benchmarks.benchmark import ANALYZE_STAGES, COMPARE_STAGES, markdown
 
 
 def _timings(analyze_ms: float, compare_ms: float) -> dict[str, float]:
@@ -48,3 +48,10 @@ def test_it_gives_the_clinic_uploads_work_in_analyses_when_it_was_timed():
     page = markdown(timings, repeats=3, threads=1, peak_compare=1.0, peak_idle=1.0)
     assert "| clinic upload (served copy + analysis) | 180.0 | 3.60 |" in page
     assert "180 ms,\n1.80 analyses." in page
+
+
+def test_it_weighs_compares_own_stages_in_analyses():
+    timings = _timings(100.0, 230.0) | dict.fromkeys(COMPARE_STAGES, 0.010)
+    page = markdown(timings, repeats=3, threads=1, peak_compare=1.0, peak_idle=1.0)
+    assert "| compare: identity check | 10.0 | 0.20 |" in page
+    assert "Those four stages take 40 ms, 0.40 analyses" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from dermadelta.imaging import simulate as sim
 from dermadelta.imaging.decode import decode
@@ -38,3 +39,27 @@ def test_a_turned_smiling_face_is_registered_at_the_chin_as_well_as_at_the_eyes(
     median, chin = _registration_error_iod(faces_dir / "london_061_smiling_m40.jpg", -7.28)
     assert median < 0.005
     assert chin < 0.01
+
+
+def test_the_largest_shift_of_a_region_is_its_farthest_moving_pixel():
+    import cv2
+
+    from dermadelta.imaging.registration import largest_shift_px
+
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        region = np.zeros((200, 180), np.uint8)
+        for _ in range(rng.integers(1, 5)):  # one to four parts, some touching the border
+            centre = tuple(int(v) for v in rng.integers(0, 180, 2))
+            axes = tuple(int(v) for v in rng.integers(1, 60, 2))
+            cv2.ellipse(region, centre, axes, float(rng.uniform(0, 180)), 0, 360, 1, -1)
+        region |= (rng.random(region.shape) > 0.9995).astype(np.uint8)  # stray pixels
+        affine = np.array([[1 + rng.normal(0, 0.05), rng.normal(0, 0.05), rng.normal(0, 5)]])
+        affine = np.vstack([affine, [rng.normal(0, 0.05), 1 + rng.normal(0, 0.05), rng.normal(0, 5)]])
+        rows, cols = np.nonzero(region)
+        pixels = np.c_[cols, rows].astype(np.float64)
+        every_pixel = np.linalg.norm(pixels @ affine[:, :2].T + affine[:, 2] - pixels, axis=1).max()
+
+        assert largest_shift_px(affine, region.astype(bool)) == pytest.approx(every_pixel, rel=1e-12)
+
+    assert largest_shift_px(np.eye(2, 3), np.zeros((5, 5), bool)) is None

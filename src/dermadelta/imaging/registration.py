@@ -74,13 +74,24 @@ def refine_alignment(moving: Standardized, fixed: Standardized, *, region: NDArr
         return identity
     fixed_to_moving = warp.astype(np.float64)
     fixed_to_moving[:, 2] *= 2.0  # half-resolution translation back to full pixels
-    pixels = cv2.findNonZero(region.astype(np.uint8))
-    if pixels is None:
-        return identity
-    # How far a point moves is a convex function of the point, so the farthest any
-    # point of the region moves is the farthest a corner of its convex hull does.
-    corners = cv2.convexHull(pixels).reshape(-1, 2).astype(np.float64)
-    shift = np.linalg.norm(apply_affine(fixed_to_moving, corners) - corners, axis=1).max()
-    if not np.isfinite(shift) or shift > _REFINE_MAX_SHIFT_IOD * CANONICAL_IOD_PX:
+    shift = largest_shift_px(fixed_to_moving, region)
+    if shift is None or not np.isfinite(shift) or shift > _REFINE_MAX_SHIFT_IOD * CANONICAL_IOD_PX:
         return identity
     return invert(fixed_to_moving)
+
+
+def largest_shift_px(affine: Affine, region: NDArray[np.bool_]) -> float | None:
+    """The farthest ``affine`` moves any pixel of ``region`` (None for an empty region).
+
+    How far a point moves is a convex function of the point, so the farthest any pixel
+    moves is the farthest a corner of the region's convex hull does; the corners lie
+    on the region's outer outlines, a few hundred points where the region has a few
+    hundred thousand pixels.
+    """
+    import cv2
+
+    outlines, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not outlines:
+        return None
+    corners = cv2.convexHull(np.concatenate(outlines)).reshape(-1, 2).astype(np.float64)
+    return float(np.linalg.norm(apply_affine(affine, corners) - corners, axis=1).max())
