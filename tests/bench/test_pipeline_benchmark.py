@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from benchmarks.benchmark import ANALYZE_STAGES, COMPARE_STAGES, markdown
 
 
@@ -55,3 +57,20 @@ def test_it_weighs_compares_own_stages_in_analyses():
     page = markdown(timings, repeats=3, threads=1, peak_compare=1.0, peak_idle=1.0)
     assert "| compare: identity check | 10.0 | 0.20 |" in page
     assert "Those four stages take 40 ms, 0.40 analyses" in page
+
+
+def test_it_sets_the_decode_in_a_fresh_process_beside_this_runs_reference():
+    timings = _timings(100.0, 230.0) | {"cv2.imdecode in a fresh process": 0.0512}
+    page = markdown(timings, repeats=3, threads=1, peak_compare=1.0, peak_idle=1.0)
+    assert "took 51.2 ms in a fresh process that decodes nothing\nelse, against 50.0 ms in this one" in page
+    assert "| cv2.imdecode in a fresh process |" not in page
+
+
+def test_a_fresh_process_decodes_the_file(tmp_path):
+    import cv2
+
+    from benchmarks.benchmark import fresh_process_imdecode_s
+
+    path = tmp_path / "grey.jpg"
+    cv2.imwrite(str(path), np.full((64, 48, 3), 128, np.uint8))
+    assert 0 < fresh_process_imdecode_s(path, threads=1, repeats=3) < 5
