@@ -124,8 +124,8 @@ def stage_timings(before: Path, after: Path, *, repeats: int) -> dict[str, float
     }
     stages |= _compare_stages(before, after)
     samples = {name: seconds_each(function, repeats=repeats) for name, function in stages.items()}
-    # The reference is timed again at the end: a change of the machine's pace during the run
-    # (another process, the clock's boost) then moves every ratio less.
+    # The reference is timed again at the end, so that a change in the machine or in the
+    # process's state during the run (see the fresh-process figure) moves every ratio less.
     samples["cv2.imdecode (reference)"] += seconds_each(stages["cv2.imdecode (reference)"], repeats=repeats)
     timings = {name: statistics.median(times) for name, times in samples.items()}
     # Zones and metric maps were timed on a fresh frame each (their own conversions included).
